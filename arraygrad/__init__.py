@@ -1,0 +1,38 @@
+"""arraygrad: PyTorch-style automatic differentiation over any Array API namespace.
+
+``arraygrad`` is itself an Array API namespace: code written against
+``xp = array_namespace(x)`` runs unchanged on arraygrad tensors and becomes
+differentiable. The arrays underneath come from the configured backend (NumPy by
+default; see ``set_backend``).
+"""
+from . import dtypes as _dtypes
+from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .backend import BackendUnavailable, available_names, set_backend, use_backend
+from .backend import current as current_backend
+from .dtypes import (DType, bool, complex64, complex128, float32, float64, int8, int16,
+                     int32, int64, uint8, uint16, uint32, uint64)
+from .tensor import Tensor, asarray, tensor  # first: the operations need Tensor
+from .ops import *  # noqa: F401,F403
+from .ops import __all__ as _ops_all
+from . import autograd, linalg  # noqa: E402
+
+__array_api_version__ = "2025.12"
+
+# PyTorch's names for the dtypes (``torch.float`` is float32, ``torch.double`` float64).
+float = _dtypes.float32
+double = _dtypes.float64
+cfloat = _dtypes.complex64
+cdouble = _dtypes.complex128
+long = _dtypes.int64
+int = _dtypes.int32
+short = _dtypes.int16
+
+__all__ = [
+    "Tensor", "tensor", "asarray", "Function", "no_grad", "enable_grad",
+    "set_grad_enabled", "is_grad_enabled", "set_backend", "use_backend", "current_backend",
+    "available_names", "BackendUnavailable", "autograd", "linalg", "DType",
+    "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+    "float32", "float64", "complex64", "complex128",
+    "float", "double", "cfloat", "cdouble", "long", "int", "short",
+    *_ops_all,
+]

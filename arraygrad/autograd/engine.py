@@ -1,0 +1,278 @@
+"""The backward engine: an iterative walk of the graph in dependency order.
+
+1. Count, for every node and leaf reachable from the roots, how many edges lead into
+   it (an explicit stack, so a chain of a million operations needs no recursion).
+2. Run the nodes whose count has reached zero: each turns the summed gradient of its
+   outputs into gradients for its inputs, then drops its saved values unless
+   ``retain_graph``; each gradient is added into the buffer of the node (or leaf) it
+   flows to.
+3. A leaf's summed gradient is added into its ``.grad`` (or captured, for ``grad()``).
+
+An ordinary backward runs every rule on raw backend arrays; ``create_graph=True`` runs
+them on Tensors through arraygrad's own namespace, so the gradients are themselves
+recorded and differentiable.
+"""
+from __future__ import annotations
+
+from .function import Node
+from .grad_mode import set_grad_enabled
+
+IMPLICIT_NON_SCALAR = "grad can be implicitly created only for scalar outputs"
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate d(tensors)/d(leaves) · grad_tensors into the leaves' ``.grad``."""
+    tensors = _as_tuple(tensors)
+    roots, grads, backend = _root_gradients(tensors, grad_tensors, create_graph)
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        if not inputs:
+            raise RuntimeError("backward() got an empty 'inputs' sequence")
+    _run(roots, grads, backend, create_graph if retain_graph is None else retain_graph,
+         create_graph, inputs, capture=False)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False, materialize_grads=False):
+    """The gradients of ``outputs`` with respect to ``inputs``, returned rather than
+    accumulated into ``.grad``."""
+    from ..tensor import Tensor
+    outputs = _as_tuple(outputs)
+    inputs = _as_tuple(inputs)
+    for i, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise RuntimeError(f"element {i} of the inputs does not require grad")
+    roots, grads, backend = _root_gradients(outputs, grad_outputs, create_graph)
+    found = _run(roots, grads, backend, create_graph if retain_graph is None else retain_graph,
+                 create_graph, inputs, capture=True)
+    result = []
+    for i, t in enumerate(inputs):
+        g = found.get(id(t))
+        if g is None:
+            if materialize_grads:
+                from ..ops import zeros_like
+                g = zeros_like(t)
+            elif not allow_unused:
+                raise RuntimeError(
+                    f"One of the differentiated Tensors (input {i}) appears to not have been "
+                    "used in the graph. Set allow_unused=True if this is the desired behavior.")
+        elif not isinstance(g, Tensor):
+            g = Tensor._wrap(g, t._backend)
+        result.append(g)
+    return tuple(result)
+
+
+def _as_tuple(value) -> tuple:
+    from ..tensor import Tensor
+    if value is None:
+        return ()
+    if isinstance(value, Tensor):
+        return (value,)
+    return tuple(value)
+
+
+def _root_gradients(tensors, grad_tensors, create_graph):
+    """Validate the roots and their seed gradients (PyTorch's ``_make_grads``)."""
+    from ..tensor import Tensor, asarray, edge_of, mixed_backends
+    if grad_tensors is None:
+        grad_tensors = (None,) * len(tensors)
+    grad_tensors = _as_tuple(grad_tensors) if not isinstance(grad_tensors, (list, tuple)) \
+        else tuple(grad_tensors)
+    if len(grad_tensors) != len(tensors):
+        raise RuntimeError(f"got {len(grad_tensors)} gradients for {len(tensors)} tensors")
+    backend = None
+    roots, grads = [], []
+    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"backward() expects Tensors, got {type(t).__name__}")
+        edge = edge_of(t)
+        if edge is None:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not "
+                               "have a grad_fn")
+        if backend is None:
+            backend = t._backend
+        elif t._backend is not backend:
+            raise mixed_backends("backward", backend, t._backend)
+        if g is None:
+            if t.size != 1:
+                raise RuntimeError(IMPLICIT_NON_SCALAR)
+            if not t.dtype.is_floating_point:
+                raise RuntimeError("grad can be implicitly created only for real scalar "
+                                   f"outputs but got {t.dtype.name}")
+            g = Tensor._wrap(backend.xp.ones_like(t.data), backend)
+        else:
+            g = _check_gradient(i, t, g)
+        roots.append(edge)
+        grads.append(g if create_graph else g.data)
+    return roots, grads, backend
+
+
+def _check_gradient(i, t, g):
+    from ..tensor import Tensor, asarray, mixed_backends
+    from .. import backend as _backend_mod
+    if not isinstance(g, Tensor):
+        if not _backend_mod.is_backend_array(g):
+            raise TypeError(f"gradient for output {i} must be a Tensor, not "
+                            f"{type(g).__name__}")
+        g = asarray(g)
+    if g._backend is not t._backend:
+        raise mixed_backends(f"gradient for output {i}", t._backend, g._backend)
+    if g.shape != t.shape:
+        raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
+                           f"output[{i}] has a shape of {t.shape}.")
+    if not g.dtype.is_differentiable:
+        raise TypeError(f"gradient for output {i} must be floating point or complex, "
+                        f"not {g.dtype.name}")
+    if g.dtype.is_complex != t.dtype.is_complex:
+        raise RuntimeError(
+            "For complex Tensors, both grad_output and output are required to have the same "
+            f"dtype. Mismatch in dtype: grad_output[{i}] has a dtype of {g.dtype.name} and "
+            f"output[{i}] has a dtype of {t.dtype.name}.")
+    if g.dtype != t.dtype:  # another precision of the same kind: cast, as PyTorch does
+        from ..ops import astype
+        g = astype(g, t.dtype)
+    return g
+
+
+def _graph_namespace():
+    """arraygrad's own namespace as a rule namespace, for ``create_graph=True``."""
+    global _GRAPH_NAMESPACE
+    if _GRAPH_NAMESPACE is None:
+        import arraygrad
+        from ..ops._namespace import RuleNamespace
+        from ..ops.indexing import _index_put
+        _GRAPH_NAMESPACE = RuleNamespace(
+            arraygrad,
+            is_complex=lambda a: a.dtype.kind == "complex floating",
+            native=lambda dtype: dtype,
+            setitem=lambda a, key, value: _index_put(a, value, key),
+            zeros_like_shape=lambda g, shape: arraygrad.zeros(shape, dtype=g.dtype,
+                                                               device=g.device))
+    return _GRAPH_NAMESPACE
+
+
+_GRAPH_NAMESPACE = None
+
+
+def _dependencies(roots) -> dict:
+    """For every vertex reachable from ``roots``, the number of edges into it."""
+    deps = {}
+    visited = set()
+    stack = []
+    for vertex, _ in roots:
+        if isinstance(vertex, Node) and vertex not in visited:
+            visited.add(vertex)
+            stack.append(vertex)
+    while stack:
+        node = stack.pop()
+        for edge in node._next_edges:
+            if edge is None:
+                continue
+            vertex = edge[0]
+            deps[vertex] = deps.get(vertex, 0) + 1
+            if vertex not in visited and isinstance(vertex, Node):
+                visited.add(vertex)
+                stack.append(vertex)
+    return deps
+
+
+def _add_into(buffers, vertex, nr, g):
+    """Sum ``g`` into the gradient waiting at output ``nr`` of ``vertex``."""
+    if isinstance(vertex, Node) and vertex.n_outputs > 1:
+        slot = buffers.get(vertex)
+        if slot is None:
+            slot = buffers[vertex] = [None] * vertex.n_outputs
+        slot[nr] = g if slot[nr] is None else slot[nr] + g
+    else:
+        old = buffers.get(vertex)
+        buffers[vertex] = g if old is None else old + g
+
+
+def _run(roots, grads, backend, retain_graph, create_graph, inputs, capture):
+    from ..tensor import Tensor
+    xp = _graph_namespace() if create_graph else backend.ns
+    deps = _dependencies(roots)
+    buffers = {}
+    for (vertex, nr), g in zip(roots, grads):
+        _add_into(buffers, vertex, nr, g)
+    # Tensors given as ``inputs``: leaves by identity, non-leaves by their node.
+    wanted_leaves = wanted_outputs = None
+    if inputs is not None:
+        wanted_leaves = {id(t) for t in inputs if t.grad_fn is None}
+        wanted_outputs = {}
+        for t in inputs:
+            if t.grad_fn is not None:
+                wanted_outputs.setdefault(t.grad_fn, []).append(t)
+    captured = {}
+    ready = []
+    for vertex, _ in roots:
+        if deps.get(vertex, 0) == 0 and vertex not in ready:
+            ready.append(vertex)
+    with set_grad_enabled(create_graph):
+        while ready:
+            vertex = ready.pop()
+            grad = buffers.pop(vertex, None)
+            if not isinstance(vertex, Node):  # a leaf
+                if grad is not None:
+                    if capture:
+                        if id(vertex) in wanted_leaves:
+                            captured[id(vertex)] = grad
+                    elif wanted_leaves is None or id(vertex) in wanted_leaves:
+                        _accumulate(vertex, grad, backend, create_graph)
+                continue
+            node = vertex
+            if grad is not None:
+                if node._retained is not None and not capture:
+                    _fill_retained(node, grad, backend, create_graph)
+                if wanted_outputs is not None and node in wanted_outputs:
+                    for t in wanted_outputs[node]:
+                        g = grad[t._output_nr] if node.n_outputs > 1 else grad
+                        if g is not None:
+                            if capture:
+                                captured[id(t)] = g
+                            else:
+                                _accumulate(t, g, backend, create_graph)
+                if node.n_outputs > 1 and all(g is None for g in grad):
+                    grad = None
+            if grad is not None:
+                input_grads = node._apply(grad, xp, create_graph)
+                if not retain_graph:
+                    node._release()
+            else:
+                input_grads = (None,) * len(node._next_edges)
+            for edge, g in zip(node._next_edges, input_grads):
+                if edge is None:
+                    continue
+                target, nr = edge
+                if g is not None:
+                    _add_into(buffers, target, nr, g)
+                left = deps[target] - 1
+                deps[target] = left
+                if left == 0:
+                    ready.append(target)
+    return captured
+
+
+def _accumulate(t, g, backend, create_graph):
+    """Add ``g`` into ``t.grad``: the same grad tensor is kept and rebound to the sum,
+    except under ``create_graph``, where the sum is a new recorded tensor."""
+    from ..tensor import Tensor
+    old = t._grad
+    if create_graph:
+        if not isinstance(g, Tensor):
+            g = Tensor._wrap(g, backend)
+        t._grad = g if old is None else old + g
+    elif old is None:
+        t._grad = Tensor._wrap(g if not isinstance(g, Tensor) else g.data, backend)
+    else:
+        old.data = old.data + (g.data if isinstance(g, Tensor) else g)
+
+
+def _fill_retained(node, grad, backend, create_graph):
+    for nr, ref in node._retained.items():
+        t = ref()
+        if t is None:
+            continue
+        g = grad[nr] if node.n_outputs > 1 else grad
+        if g is not None:
+            _accumulate(t, g, backend, create_graph)

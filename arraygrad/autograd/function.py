@@ -1,0 +1,269 @@
+"""The graph: nodes (what ``grad_fn`` is), the library's rule nodes, and the
+user-facing ``Function`` for custom operations.
+
+A node refers to the nodes (or leaf tensors) that produced its inputs, through its
+``_next_edges``; it never refers to the tensors it produced, so no graph holds a
+reference cycle and every graph is freed by reference counting alone.
+"""
+from __future__ import annotations
+
+from .grad_mode import is_grad_enabled, set_grad_enabled
+
+SECOND_BACKWARD = (
+    "Trying to backward through the graph a second time (or directly access saved "
+    "tensors after they have already been freed). Saved intermediate values of the "
+    "graph are freed when you call .backward() or autograd.grad(). Specify "
+    "retain_graph=True if you need to backward through the graph a second time or if "
+    "you need to access saved tensors after calling backward.")
+
+# Stands in for a node's saved values once backward has freed them.
+FREED = ("<freed>",)
+
+
+class Node:
+    """A recorded operation: the ``grad_fn`` of the tensors it produced.
+
+    ``_next_edges`` has one entry per tensor input: ``None`` where that input needs no
+    gradient, else ``(vertex, output_nr)`` where ``vertex`` is the input's own node, or
+    the input tensor itself when it is a leaf that requires grad.
+    """
+
+    __slots__ = ("_next_edges", "_saved", "_retained", "__weakref__")
+    n_outputs = 1
+
+    def __init__(self):
+        self._next_edges = ()
+        self._saved = ()
+        self._retained = None
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} object at {id(self):#x}>"
+
+    @property
+    def next_functions(self) -> tuple:
+        """PyTorch's view of the edges: ``(node, output_nr)`` pairs, with leaves shown
+        as ``AccumulateGrad`` and inputs that need no gradient as ``(None, 0)``."""
+        out = []
+        for edge in self._next_edges:
+            if edge is None:
+                out.append((None, 0))
+            elif isinstance(edge[0], Node):
+                out.append(edge)
+            else:
+                out.append((AccumulateGrad(edge[0]), 0))
+        return tuple(out)
+
+    def _apply(self, grads, xp, create_graph: bool) -> tuple:
+        """Gradients for the inputs from the gradients of the outputs.
+
+        ``grads`` is the gradient of the single output, or a tuple of them when the node
+        has several outputs (``None`` for an output that received none). In an ordinary
+        backward they are backend arrays and ``xp`` is the backend's rule namespace; with
+        ``create_graph`` they are Tensors and ``xp`` is arraygrad's own namespace.
+        """
+        raise NotImplementedError
+
+    def _release(self) -> None:
+        """Drop the saved values once backward has used them."""
+        if self._saved:
+            self._saved = FREED
+
+
+class AccumulateGrad:
+    """How a leaf appears in ``next_functions`` (as in PyTorch)."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    @property
+    def next_functions(self) -> tuple:
+        return ()
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+class OpNode(Node):
+    """A node of one of the library's operations: applies the op's vector-Jacobian
+    product rules (see ``arraygrad.ops._define``) to what the forward saved."""
+
+    __slots__ = ("_mask", "_meta")
+    op = None  # set on each generated subclass
+
+    def _apply(self, grad, xp, create_graph):
+        saved = self._saved
+        if saved is FREED:
+            raise RuntimeError(SECOND_BACKWARD)
+        op = self.op
+        if create_graph:
+            saved = op.unpack(self, saved)
+        return op.backward(self, xp, grad, saved)
+
+
+class FunctionCtx:
+    """The ``ctx`` of a custom ``Function``: what forward leaves for backward."""
+
+    def save_for_backward(self, *tensors) -> None:
+        self._to_save = tensors
+
+    @property
+    def saved_tensors(self) -> tuple:
+        node = self._node
+        if node is None:
+            return self._to_save
+        saved = node._saved
+        if saved is FREED:
+            raise RuntimeError(SECOND_BACKWARD)
+        return node._unpack_saved()
+
+    def mark_non_differentiable(self, *tensors) -> None:
+        self._non_differentiable = {id(t) for t in tensors}
+
+    def set_materialize_grads(self, value: bool) -> None:
+        self.materialize_grads = value
+
+
+class _FunctionMeta(type):
+    """Gives each ``Function`` subclass its own node class, named as PyTorch names
+    them (``class Exp(Function)`` records ``<ExpBackward object at …>``)."""
+
+    def __init__(cls, name, bases, namespace):
+        super().__init__(name, bases, namespace)
+        if bases and bases != (object,):
+            cls._node_class = type(f"{name}Backward", (CustomNode,), {"function": cls})
+
+
+class CustomNode(Node):
+    """The node of a user-defined ``Function``: calls its ``backward`` on Tensors."""
+
+    __slots__ = ("ctx", "_output_meta")
+    function = None
+
+    @property
+    def n_outputs(self):
+        return len(self._output_meta)
+
+    def _unpack_saved(self):
+        from ..tensor import Tensor
+        saved = []
+        for data, backend, edge in self._saved:
+            if data is None:
+                saved.append(None)
+            else:
+                saved.append(Tensor._from_edge(data, backend, edge))
+        return tuple(saved)
+
+    def _apply(self, grads, xp, create_graph):
+        from ..tensor import Tensor
+        if self.n_outputs == 1:
+            grads = (grads,)
+        wrapped = []
+        for g, (shape, backend, dtype) in zip(grads, self._output_meta):
+            if g is None:
+                if not getattr(self.ctx, "materialize_grads", True):
+                    wrapped.append(None)
+                    continue
+                g = backend.xp.zeros(shape, dtype=backend.native(dtype))
+            wrapped.append(g if isinstance(g, Tensor) else Tensor._wrap(g, backend))
+        with set_grad_enabled(create_graph):
+            result = self.function.backward(self.ctx, *wrapped)
+        if not isinstance(result, tuple):
+            result = (result,)
+        if len(result) != len(self._next_edges):
+            raise RuntimeError(
+                f"function {self.function.__name__}.backward returned {len(result)} gradients, "
+                f"but forward took {len(self._next_edges)} inputs")
+        out = []
+        for g in result:
+            if g is not None and not create_graph and isinstance(g, Tensor):
+                g = g.data
+            out.append(g)
+        return tuple(out)
+
+
+class Function(metaclass=_FunctionMeta):
+    """A differentiable operation defined by the user, as in PyTorch::
+
+        class Exp(Function):
+            @staticmethod
+            def forward(ctx, x):
+                y = x.exp()
+                ctx.save_for_backward(y)
+                return y
+
+            @staticmethod
+            def backward(ctx, grad):
+                (y,) = ctx.saved_tensors
+                return grad * y
+
+        y = Exp.apply(x)
+
+    ``forward`` runs without recording; ``backward`` is written with arraygrad
+    operations, so it is itself differentiable (``create_graph=True``).
+    """
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("a Function subclass must define forward(ctx, ...)")
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise NotImplementedError("a Function subclass must define backward(ctx, ...)")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        from ..tensor import Tensor, edge_of
+        ctx = FunctionCtx()
+        ctx._node = None
+        ctx._to_save = ()
+        with set_grad_enabled(False):
+            outputs = cls.forward(ctx, *args, **kwargs)
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+        inputs = [a for a in args if isinstance(a, Tensor)]
+        needs_grad = is_grad_enabled() and any(t.requires_grad for t in inputs)
+        if not needs_grad:
+            return outputs
+        node = cls._node_class()
+        node.ctx = ctx
+        node._next_edges = tuple(edge_of(t) if isinstance(t, Tensor) else None for t in args)
+        node._saved = tuple(
+            (None, None, None) if t is None else (t.data, t._backend, edge_of(t))
+            for t in ctx._to_save)
+        ctx._node = node
+        non_diff = getattr(ctx, "_non_differentiable", set())
+        node._output_meta = tuple((o.shape, o._backend, o.dtype) for o in outs)
+        results = []
+        for nr, o in enumerate(outs):
+            if id(o) in non_diff or not o.dtype.is_differentiable:
+                results.append(Tensor._wrap(o.data, o._backend))
+            else:
+                results.append(Tensor._wrap(o.data, o._backend, node, nr))
+        return results[0] if single else tuple(results)
+
+
+class AliasBackward0(Node):
+    """Stands for a leaf whose data was written in place after a graph saved its old
+    value: gradients for the old value go to the leaf."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, leaf):
+        node = cls()
+        node._next_edges = ((leaf, 0),)
+        return node
+
+    def _apply(self, grad, xp, create_graph):
+        return (grad,)
+
+
+LeafAlias = AliasBackward0

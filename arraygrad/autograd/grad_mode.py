@@ -1,0 +1,98 @@
+"""Whether operations are recorded for differentiation.
+
+The mode lives in a ContextVar, so it is per thread and per asyncio task: a
+``no_grad()`` block in one task never turns recording off in another.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+from contextvars import ContextVar
+
+_enabled: ContextVar[bool] = ContextVar("arraygrad_grad_enabled", default=True)
+
+# The hot path reads this bound method directly.
+is_grad_enabled = _enabled.get
+
+
+class _GradMode:
+    """A context manager that is also a decorator (for functions, generators and
+    coroutines alike), setting the grad mode to ``self._mode`` while it is active."""
+
+    _mode: bool
+
+    def __enter__(self):
+        self._tokens = getattr(self, "_tokens", [])
+        self._tokens.append(_enabled.set(self._mode))
+        return self
+
+    def __exit__(self, *exc):
+        _enabled.reset(self._tokens.pop())
+        return False
+
+    def __call__(self, fn):
+        mode = self._mode
+
+        if inspect.isgeneratorfunction(fn):
+            @functools.wraps(fn)
+            def generator(*args, **kwargs):
+                gen = fn(*args, **kwargs)
+                value = None
+                while True:  # run each step of the generator under the mode
+                    token = _enabled.set(mode)
+                    try:
+                        value = yield gen.send(value)
+                    except StopIteration as stop:
+                        return stop.value
+                    finally:
+                        _enabled.reset(token)
+            return generator
+
+        if inspect.iscoroutinefunction(fn):
+            @functools.wraps(fn)
+            async def coroutine(*args, **kwargs):
+                token = _enabled.set(mode)
+                try:
+                    return await fn(*args, **kwargs)
+                finally:
+                    _enabled.reset(token)
+            return coroutine
+
+        @functools.wraps(fn)
+        def function(*args, **kwargs):
+            token = _enabled.set(mode)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _enabled.reset(token)
+        return function
+
+
+class no_grad(_GradMode):
+    """Record nothing inside this block or function (``with arraygrad.no_grad():``)."""
+    _mode = False
+
+
+class enable_grad(_GradMode):
+    """Record operations again, inside a ``no_grad`` block."""
+    _mode = True
+
+
+class set_grad_enabled(_GradMode):
+    """Set the grad mode: at once when called, and back when used as a context manager
+    that exits (``set_grad_enabled(False)`` or ``with set_grad_enabled(False):``)."""
+
+    def __init__(self, mode: bool):
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled() takes a bool, not {type(mode).__name__}")
+        self._mode = mode
+        self._tokens = [_enabled.set(mode)]
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, fn):
+        # As a decorator, the mode applies to the calls, not to the decoration.
+        if self._tokens:
+            _enabled.reset(self._tokens.pop())
+        return super().__call__(fn)

@@ -1,0 +1,95 @@
+"""Backend profiles: the declarative facts about each array library, and the few
+adapters the Array API standard leaves to the implementation.
+
+Each ``<name>.toml`` beside this file is one backend's profile (see numpy.toml for
+the fields). The profiles ship inside the wheel so that the package, the tests and
+the conformance suite read the same files. The adapters below are the only
+backend-specific code in arraygrad: how to make a host NumPy copy, when an array may
+be written in place, and how to take in a foreign array.
+"""
+from __future__ import annotations
+
+import sys
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+PROFILE_DIR = Path(__file__).parent
+
+
+@cache
+def profiles() -> dict[str, dict]:
+    """Every backend profile, keyed by backend name, in a stable order."""
+    found = {}
+    for path in sorted(PROFILE_DIR.glob("*.toml")):
+        with path.open("rb") as f:
+            profile = tomllib.load(f)
+        found[profile["name"]] = profile
+    return found
+
+
+# How to make a host NumPy array from a backend array (profile field ``host_copy``).
+HOST_COPY = {
+    "asarray": np.asarray,
+    "dlpack": np.from_dlpack,
+    "compute": lambda a: np.asarray(a.compute()),
+    "cupy": lambda a: a.get(),
+    "torch": lambda a: a.detach().cpu().resolve_conj().resolve_neg().numpy(),
+}
+
+# Whether writing into an array in place can only affect that array (profile field
+# ``mutation``). Arraygrad adds its own check that nothing else holds the array; these
+# say whether the buffer could still be shared through a view.
+OWNS_BUFFER = {
+    "owned_base": lambda a: getattr(a, "base", None) is None,
+    "torch_view": lambda a: not a._is_view(),
+    # In-place operators on immutable arrays rebind to a new array: always safe.
+    "immutable": lambda a: True,
+    # Never write in place: every in-place operator makes a new array.
+    "copy": lambda a: False,
+}
+
+
+def adopt(name: str, array):
+    """Take in an array of backend ``name`` so arraygrad's graph is the only graph."""
+    if name == "torch" and array.requires_grad:
+        return array.detach()
+    return array
+
+
+# The random source for every backend: one NumPy PCG64 stream whose numbers are copied
+# to the backend's device, so one seed gives the same numbers on every backend.
+_generator = np.random.default_rng()
+
+
+def seed(value: int) -> None:
+    global _generator
+    _generator = np.random.default_rng(value)
+
+
+def random_array(xp, kind: str, shape: tuple, dtype, device, is_complex: bool):
+    """Samples from ``kind`` ("normal" or "uniform") as a backend array of ``dtype``;
+    complex ones draw the real and imaginary parts independently."""
+    draw = _generator.standard_normal if kind == "normal" else _generator.random
+    host = draw(shape)
+    if is_complex:
+        host = host + 1j * draw(shape)
+    return xp.asarray(host, dtype=dtype, device=device)
+
+
+def write_into(name: str):
+    """``write(array, key, value) -> array``: ``array`` with ``value`` at ``key``, written
+    in place where the backend allows it (the array must be one nobody else holds)."""
+    if name == "jax":
+        return lambda a, key, value: a.at[key].set(value)
+
+    def write(a, key, value):
+        a[key] = value
+        return a
+    return write

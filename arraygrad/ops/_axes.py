@@ -1,0 +1,35 @@
+"""Small helpers on axes and shapes shared by the reduction rules."""
+from __future__ import annotations
+
+import math
+
+
+def normalize_axes(axis, ndim: int) -> tuple:
+    """``axis`` (None, an int or a tuple, negatives allowed) as sorted non-negative ints."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, int):
+        axis = (axis,)
+    out = []
+    for a in axis:
+        if not -ndim <= a < max(ndim, 1):
+            raise IndexError(f"axis {a} is out of bounds for an array of dimension {ndim}")
+        out.append(a % ndim if ndim else 0)
+    return tuple(sorted(out))
+
+
+def kept_shape(shape: tuple, axis) -> tuple:
+    """``shape`` with the reduced axes set to 1 (the result's shape under keepdims)."""
+    axes = normalize_axes(axis, len(shape))
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def count(shape: tuple, axis) -> int:
+    """How many elements a reduction over ``axis`` combines into each result."""
+    return math.prod(shape[i] for i in normalize_axes(axis, len(shape)))
+
+
+def expand_reduced(xp, g, shape: tuple, axis, keepdims: bool):
+    """A reduction's output gradient with its reduced axes put back as size 1, so that
+    it broadcasts against the input."""
+    return g if keepdims else xp.reshape(g, kept_shape(shape, axis))

@@ -1,0 +1,275 @@
+"""How an operation of the namespace is defined: a forward on backend arrays plus one
+vector-Jacobian product (VJP) rule per differentiable input.
+
+A rule is a plain function ``rule(xp, g, <names>...)``. ``g`` is the gradient of the
+output, and each further parameter *name* says what the rule needs, which is exactly
+what the forward saves for it:
+
+* an input's name (``x``, ``x1``, ``x2``, …): that input's value;
+* ``result``: the output's value;
+* ``<input>_shape``, ``<input>_dtype``, ``<input>_device``: only that attribute of the
+  input (``x_shape``), so the input itself is not kept;
+* the name of a keyword of the operation (``axis``, ``keepdims``, …): its value.
+
+``xp`` is the backend's namespace in an ordinary backward (rules run on raw arrays at
+the backend's speed) and arraygrad's own namespace under ``create_graph=True`` (rules
+run on Tensors, so every gradient is itself differentiable): one line serves both.
+Undoing broadcasting and restoring an input's dtype are done here, once, for every
+rule; a rule never sees an input that does not need a gradient.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from itertools import product
+
+from ..autograd.function import OpNode
+from ..autograd.grad_mode import is_grad_enabled
+from .. import tensor as _tensor
+
+Tensor = _tensor.Tensor
+edge_of = _tensor.edge_of
+_wrap = _tensor.Tensor._wrap
+_PY_SCALARS = (int, float, complex, bool)
+# What a rule may ask of an input without keeping the input itself (``x_shape``, …).
+_ATTRS = {
+    "shape": lambda a: tuple(a.shape),
+    "dtype": None,  # the arraygrad dtype, looked up through the backend
+    "device": lambda a: _tensor.array_api_compat.device(a),
+}
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What to save for one combination of inputs that need gradients."""
+    sources: tuple  # ("input", i) | ("result", None) | (attribute, i) | ("kwarg", name)
+    arguments: tuple      # per input: indices into the saved tuple for its rule, or None
+
+
+class Op:
+    """One differentiable (or not) operation: forward, rules, and its node class."""
+
+    def __init__(self, name, forward, inputs, vjps, node_name, broadcasts, kwarg_defaults,
+                 positions):
+        self.name = name
+        self.positions = positions  # parameter name -> index among positional arguments
+        self.forward = forward
+        self.inputs = inputs
+        self.vjps = vjps
+        self.broadcasts = broadcasts
+        self.kwarg_defaults = kwarg_defaults
+        self.node_cls = type(node_name, (OpNode,), {"__slots__": (), "op": self})
+        self.plans = self._make_plans()
+
+    def _needs(self, rule):
+        names = list(inspect.signature(rule).parameters)[2:]  # after (xp, g)
+        needs = []
+        for n in names:
+            if n in self.inputs:
+                needs.append(("input", self.inputs.index(n)))
+            elif n == "result":
+                needs.append(("result", None))
+            elif "_" in n and n.rsplit("_", 1)[0] in self.inputs and n.rsplit("_", 1)[1] in _ATTRS:
+                base, attr = n.rsplit("_", 1)
+                needs.append((attr, self.inputs.index(base)))
+            elif n in self.kwarg_defaults:
+                needs.append(("kwarg", n))
+            else:
+                raise TypeError(f"rule of {self.name} asks for {n!r}, which {self.name} "
+                                "does not have")
+        return needs
+
+    def _make_plans(self):
+        needs = [None if r is None else self._needs(r) for r in self.vjps]
+        plans = {}
+        for bits in product((0, 1), repeat=len(self.inputs)):
+            mask = sum(b << i for i, b in enumerate(bits))
+            sources = []
+            for i, need in enumerate(needs):
+                if bits[i] and need is not None:
+                    sources.extend(s for s in need if s not in sources)
+            arguments = tuple(
+                tuple(sources.index(s) for s in need) if bits[i] and need is not None else None
+                for i, need in enumerate(needs))
+            plans[mask] = _Plan(tuple(sources), arguments)
+        return plans
+
+    # -- forward ------------------------------------------------------------------
+
+    def __call__(self, args, kwargs):
+        n = len(self.inputs)
+        if len(args) < n:
+            args, kwargs = self._inputs_from_kwargs(args, kwargs)
+        vjps = self.vjps
+        backend = None
+        mask = 0
+        raw = False
+        datas = list(args)
+        for i in range(n):
+            a = args[i]
+            if isinstance(a, Tensor):
+                if backend is None:
+                    backend = a._backend
+                elif a._backend is not backend:
+                    raise _tensor.mixed_backends(self.name, backend, a._backend)
+                datas[i] = a.data
+                if a._requires_grad and vjps[i] is not None:
+                    mask |= 1 << i
+            elif a is not None and not isinstance(a, _PY_SCALARS):
+                raw = True
+        if raw or backend is None:
+            backend, datas = self._take_in_raw(backend, args, datas)
+        out = self.forward(backend.ns, *datas, **kwargs)
+        if mask and is_grad_enabled():
+            return self._record(backend, args, datas, kwargs, out, mask)
+        if type(out) is tuple:
+            return tuple(_wrap(o, backend) for o in out)
+        return _wrap(out, backend)
+
+    def _inputs_from_kwargs(self, args, kwargs):
+        kwargs = dict(kwargs)
+        args = list(args)
+        for name in self.inputs[len(args):]:
+            args.append(kwargs.pop(name, self.kwarg_defaults.get(name)))
+        return tuple(args), kwargs
+
+    def _take_in_raw(self, backend, args, datas):
+        """Inputs that are raw backend arrays or nested sequences become constants."""
+        for i in range(len(self.inputs)):
+            a = args[i]
+            if isinstance(a, Tensor) or a is None or isinstance(a, _PY_SCALARS):
+                continue
+            t = _tensor.asarray(a, backend=backend)
+            if backend is None:
+                backend = t._backend
+            elif t._backend is not backend:
+                raise _tensor.mixed_backends(self.name, backend, t._backend)
+            datas[i] = t.data
+        if backend is None:
+            backend = _tensor.current_backend()
+        return backend, datas
+
+    def _record(self, backend, args, datas, kwargs, out, mask):
+        node = self.node_cls()
+        node._retained = None
+        node._mask = mask
+        node._next_edges = tuple(
+            edge_of(args[i]) if mask >> i & 1 else None for i in range(len(self.inputs)))
+        node._saved = tuple(self._save(s, backend, datas, kwargs, out)
+                            for s in self.plans[mask].sources)
+        node._meta = self._broadcast_meta(backend, datas, out, mask) if self.broadcasts else None
+        if type(out) is tuple:
+            return tuple(_wrap(o, backend, node, nr, _differentiable(backend, o))
+                         for nr, o in enumerate(out))
+        return _wrap(out, backend, node, 0, True)
+
+    def _save(self, source, backend, datas, kwargs, out):
+        kind, key = source
+        if kind == "input":
+            return datas[key]
+        if kind == "result":
+            return out
+        if kind == "kwarg":
+            position = self.positions[key]
+            if position is not None and position < len(datas):
+                return datas[position]
+            return kwargs.get(key, self.kwarg_defaults[key])
+        if kind == "dtype":
+            return backend.dtype_of(datas[key])
+        return _ATTRS[kind](datas[key])
+
+    def _broadcast_meta(self, backend, datas, out, mask):
+        """Per input, ``None`` or the (shape, dtype) its gradient must be brought to."""
+        meta = []
+        out_shape, out_dtype = out.shape, out.dtype
+        for i, d in enumerate(datas[:len(self.inputs)]):
+            if not mask >> i & 1 or (d.shape == out_shape and d.dtype == out_dtype):
+                meta.append(None)
+            else:
+                meta.append((tuple(d.shape), backend.dtype_of(d)))
+        return tuple(meta)
+
+    # -- backward -----------------------------------------------------------------
+
+    def unpack(self, node, saved):
+        """The saved values as Tensors attached to the graph, for ``create_graph``."""
+        unpacked = []
+        for (kind, key), value in zip(self.plans[node._mask].sources, saved):
+            if kind == "input" and not isinstance(value, _PY_SCALARS) and value is not None:
+                value = Tensor._from_edge(value, None, node._next_edges[key])
+            elif kind == "result":
+                value = Tensor._from_edge(value, None, (node, 0))
+            unpacked.append(value)
+        return unpacked
+
+    def backward(self, node, xp, g, saved):
+        grads = []
+        mask = node._mask
+        plan = self.plans[mask]
+        meta = node._meta
+        for i, rule in enumerate(self.vjps):
+            if not mask >> i & 1:
+                grads.append(None)
+                continue
+            gi = rule(xp, g, *[saved[j] for j in plan.arguments[i]])
+            if meta is not None and meta[i] is not None:
+                gi = xp.unbroadcast(gi, *meta[i])
+            grads.append(gi)
+        return grads
+
+
+def _differentiable(backend, array) -> bool:
+    return backend.dtype_of(array).is_differentiable
+
+
+def _public_signature(forward):
+    sig = inspect.signature(forward)
+    return sig.replace(parameters=list(sig.parameters.values())[1:])
+
+
+def defop(*vjps, inputs=None, node=None, broadcasts=False):
+    """Define an operation from its forward ``forward(xp, <inputs>, …)``.
+
+    ``vjps`` holds one rule per array input (``None`` where the input is not
+    differentiable); no rules at all makes an operation without gradients (integer,
+    boolean and piecewise-constant results). ``node`` is the name ``grad_fn`` prints.
+    """
+    def decorate(forward):
+        sig = _public_signature(forward)
+        params = list(sig.parameters.values())
+        positional = [p.name for p in params
+                      if p.kind is p.POSITIONAL_ONLY and p.default is p.empty]
+        # The array inputs: one per rule, else every required positional-only parameter.
+        names = inputs or tuple(positional[:len(vjps)] if vjps else positional)
+        rules = vjps if vjps else (None,) * len(names)
+        broadcast = len(names) > 1 if broadcasts == "auto" else broadcasts
+        if len(rules) != len(names):
+            raise TypeError(f"{forward.__name__}: {len(rules)} rules for inputs {names}")
+        defaults = {p.name: (None if p.default is p.empty else p.default)
+                    for p in params if p.name not in names or p.default is not p.empty}
+        positions = {p.name: (i if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                              else None) for i, p in enumerate(params)}
+        op = Op(forward.__name__, forward, names, rules,
+                node or _node_name(forward.__name__), broadcast, defaults, positions)
+
+        def public(*args, **kwargs):
+            return op(args, kwargs)
+
+        public.__name__ = public.__qualname__ = forward.__name__
+        public.__doc__ = forward.__doc__
+        public.__signature__ = sig
+        public.__module__ = forward.__module__
+        public.op = op
+        return public
+    return decorate
+
+
+def elementwise(*vjps, node=None, inputs=None, broadcasts="auto"):
+    """An element-wise operation. Its inputs broadcast against each other, so gradients
+    are summed back to each input's shape; a unary one needs that only if its result
+    can differ from its input in dtype (``abs``, ``real``, ``imag``)."""
+    return defop(*vjps, node=node, inputs=inputs, broadcasts=broadcasts)
+
+
+def _node_name(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_")) + "Backward0"

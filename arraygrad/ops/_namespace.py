@@ -1,0 +1,59 @@
+"""The namespace a rule is handed as ``xp``.
+
+In an ordinary backward it wraps the backend's Array API namespace (rules run on raw
+arrays); under ``create_graph=True`` it wraps arraygrad's own namespace (rules run on
+Tensors and are recorded). Either way it adds the few helpers every rule shares, so a
+rule is written once for both.
+"""
+from __future__ import annotations
+
+
+class RuleNamespace:
+    """An Array API namespace plus ``conj``, ``sum_to``, ``unbroadcast``, ``native``
+    and ``place`` (functional index assignment)."""
+
+    def __init__(self, namespace, *, is_complex, native, setitem, zeros_like_shape):
+        for name in dir(namespace):
+            if not name.startswith("__") and not hasattr(RuleNamespace, name):
+                setattr(self, name, getattr(namespace, name))
+        self._conj = getattr(namespace, "conj")
+        self.is_complex = is_complex
+        self.native = native
+        self.setitem = setitem
+        self._zeros = zeros_like_shape
+
+    def conj(self, a):
+        """The complex conjugate; real values come back as they are, uncopied."""
+        if isinstance(a, (int, float)):
+            return a
+        if isinstance(a, complex):
+            return a.conjugate()
+        return self._conj(a) if self.is_complex(a) else a
+
+    def sum_to(self, a, shape):
+        """Sum ``a`` down to ``shape``, undoing broadcasting."""
+        a_shape = tuple(a.shape)
+        if a_shape == shape:
+            return a
+        lead = len(a_shape) - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(shape) if n == 1 and a_shape[lead + i] != 1)
+        if axes:
+            a = self.sum(a, axis=axes)
+        return self.reshape(a, shape)
+
+    def unbroadcast(self, g, shape, dtype):
+        """Bring a gradient to its input's shape and dtype (the real part for a real
+        input of a complex result)."""
+        g = self.sum_to(g, shape)
+        if self.is_complex(g) and dtype.kind != "complex floating":
+            g = self.real(g)
+        native = self.native(dtype)
+        if g.dtype != native:
+            g = self.astype(g, native)
+        return g
+
+    def place(self, shape, key, g):
+        """An array of zeros of ``shape`` with ``g`` at ``key``: the gradient of
+        ``x[key]`` with respect to ``x``."""
+        return self.setitem(self._zeros(g, shape), key, g)

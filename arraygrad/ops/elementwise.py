@@ -1,0 +1,435 @@
+"""Element-wise functions of the standard, with their vector-Jacobian products.
+
+Complex inputs follow PyTorch's convention: the gradient is the conjugate Wirtinger
+derivative, so for a holomorphic ``f`` the rule is ``g * conj(f'(z))`` (JAX's
+``grad`` returns the conjugate of this; see README, "Complex numbers").
+Piecewise-constant functions (``floor``, ``sign``, comparisons, …) have no rule: their
+results never carry a ``grad_fn``. Kinks take PyTorch's subgradients: ``abs`` has
+slope 0 at 0, ``maximum``/``minimum`` split ties evenly, ``clip`` passes the gradient
+at its edges.
+"""
+from __future__ import annotations
+
+import cmath
+import inspect
+import math
+
+from ._define import defop, elementwise
+
+_SCALARS = (int, float, complex)
+
+
+def _is_scalar(v) -> bool:
+    return isinstance(v, _SCALARS)
+
+
+# -- arithmetic -------------------------------------------------------------------
+
+@elementwise(lambda xp, g: g, lambda xp, g: g, node="AddBackward0")
+def add(xp, x1, x2, /):
+    return x1 + x2
+
+
+@elementwise(lambda xp, g: g, lambda xp, g: -g, node="SubBackward0")
+def subtract(xp, x1, x2, /):
+    return x1 - x2
+
+
+@elementwise(lambda xp, g, x2: g * xp.conj(x2), lambda xp, g, x1: g * xp.conj(x1),
+             node="MulBackward0")
+def multiply(xp, x1, x2, /):
+    return x1 * x2
+
+
+@elementwise(lambda xp, g, x2: g / xp.conj(x2),
+             lambda xp, g, x2, result: -g * xp.conj(result / x2), node="DivBackward0")
+def divide(xp, x1, x2, /):
+    return x1 / x2
+
+
+@elementwise(lambda xp, g: -g, node="NegBackward0")
+def negative(xp, x, /):
+    return -x
+
+
+@elementwise(lambda xp, g: g, node="PositiveBackward0")
+def positive(xp, x, /):
+    return +x
+
+
+@elementwise(lambda xp, g, result: -g * xp.conj(result * result), node="ReciprocalBackward0")
+def reciprocal(xp, x, /):
+    return xp.reciprocal(x)
+
+
+@elementwise(lambda xp, g, x: g * 2 * xp.conj(x), node="PowBackward0")
+def square(xp, x, /):
+    return xp.square(x)
+
+
+def _pow_base_rule(xp, g, x1, x2):
+    if _is_scalar(x2):
+        return g * 0 if x2 == 0 else g * xp.conj(x2 * x1 ** (x2 - 1))
+    return xp.where(x2 == 0, xp.zeros_like(g), g * xp.conj(x2 * x1 ** (x2 - 1)))
+
+
+def _pow_exponent_rule(xp, g, x1, x2, result):
+    """d(x1 ** x2)/dx2 = x1 ** x2 * log(x1), taken as 0 where x1 == 0 and x2 >= 0
+    (PyTorch's choice, which keeps 0 ** x2 differentiable)."""
+    if _is_scalar(x1):
+        log_x1 = 0.0 if x1 == 0 else cmath.log(x1) if isinstance(x1, complex) or x1 < 0 \
+            else math.log(x1)
+        return g * xp.conj(result * log_x1)
+    grad = g * xp.conj(result * xp.log(x1))
+    exponent = xp.real(x2) if xp.is_complex(x2) else x2
+    return xp.where((x1 == 0) & (exponent >= 0), xp.zeros_like(grad), grad)
+
+
+@elementwise(_pow_base_rule, None, node="PowBackward0")
+def _pow_scalar_exponent(xp, x1, x2, /):
+    return x1 ** x2
+
+
+@elementwise(_pow_base_rule, _pow_exponent_rule, node="PowBackward1")
+def _pow_tensors(xp, x1, x2, /):
+    return x1 ** x2
+
+
+def pow(x1, x2, /):
+    """``x1 ** x2``, element-wise."""
+    if _is_scalar(x2):
+        return _pow_scalar_exponent(x1, x2)
+    return _pow_tensors(x1, x2)
+
+
+def _remainder_divisor_rule(xp, g, x1, x2):
+    return -g * xp.floor(x1 / x2)
+
+
+@elementwise(lambda xp, g: g, _remainder_divisor_rule, node="RemainderBackward0")
+def remainder(xp, x1, x2, /):
+    return x1 % x2
+
+
+@defop()
+def floor_divide(xp, x1, x2, /):
+    return x1 // x2
+
+
+# -- exponentials and logarithms --------------------------------------------------
+
+@elementwise(lambda xp, g, result: g * xp.conj(result), node="ExpBackward0")
+def exp(xp, x, /):
+    return xp.exp(x)
+
+
+@elementwise(lambda xp, g, result: g * xp.conj(result + 1), node="Expm1Backward0")
+def expm1(xp, x, /):
+    return xp.expm1(x)
+
+
+@elementwise(lambda xp, g, x: g / xp.conj(x), node="LogBackward0")
+def log(xp, x, /):
+    return xp.log(x)
+
+
+@elementwise(lambda xp, g, x: g / xp.conj(x + 1), node="Log1PBackward0")
+def log1p(xp, x, /):
+    return xp.log1p(x)
+
+
+@elementwise(lambda xp, g, x: g / xp.conj(x * math.log(2.0)), node="Log2Backward0")
+def log2(xp, x, /):
+    return xp.log2(x)
+
+
+@elementwise(lambda xp, g, x: g / xp.conj(x * math.log(10.0)), node="Log10Backward0")
+def log10(xp, x, /):
+    return xp.log10(x)
+
+
+@elementwise(lambda xp, g, x1, result: g * xp.exp(x1 - result),
+             lambda xp, g, x2, result: g * xp.exp(x2 - result), node="LogaddexpBackward0")
+def logaddexp(xp, x1, x2, /):
+    return xp.logaddexp(x1, x2)
+
+
+@elementwise(lambda xp, g, result: g / xp.conj(2 * result), node="SqrtBackward0")
+def sqrt(xp, x, /):
+    return xp.sqrt(x)
+
+
+# -- trigonometric and hyperbolic -------------------------------------------------
+
+@elementwise(lambda xp, g, x: g * xp.conj(xp.cos(x)), node="SinBackward0")
+def sin(xp, x, /):
+    return xp.sin(x)
+
+
+@elementwise(lambda xp, g, x: -g * xp.conj(xp.sin(x)), node="CosBackward0")
+def cos(xp, x, /):
+    return xp.cos(x)
+
+
+@elementwise(lambda xp, g, result: g * xp.conj(1 + result * result), node="TanBackward0")
+def tan(xp, x, /):
+    return xp.tan(x)
+
+
+@elementwise(lambda xp, g, x: g / xp.conj(xp.sqrt(1 - x * x)), node="AsinBackward0")
+def asin(xp, x, /):
+    return xp.asin(x)
+
+
+@elementwise(lambda xp, g, x: -g / xp.conj(xp.sqrt(1 - x * x)), node="AcosBackward0")
+def acos(xp, x, /):
+    return xp.acos(x)
+
+
+@elementwise(lambda xp, g, x: g / xp.conj(1 + x * x), node="AtanBackward0")
+def atan(xp, x, /):
+    return xp.atan(x)
+
+
+@elementwise(lambda xp, g, x1, x2: g * x2 / (x1 * x1 + x2 * x2),
+             lambda xp, g, x1, x2: -g * x1 / (x1 * x1 + x2 * x2), node="Atan2Backward0")
+def atan2(xp, x1, x2, /):
+    return xp.atan2(x1, x2)
+
+
+@elementwise(lambda xp, g, x: g * xp.conj(xp.cosh(x)), node="SinhBackward0")
+def sinh(xp, x, /):
+    return xp.sinh(x)
+
+
+@elementwise(lambda xp, g, x: g * xp.conj(xp.sinh(x)), node="CoshBackward0")
+def cosh(xp, x, /):
+    return xp.cosh(x)
+
+
+@elementwise(lambda xp, g, result: g * xp.conj(1 - result * result), node="TanhBackward0")
+def tanh(xp, x, /):
+    return xp.tanh(x)
+
+
+@elementwise(lambda xp, g, x: g / xp.conj(xp.sqrt(x * x + 1)), node="AsinhBackward0")
+def asinh(xp, x, /):
+    return xp.asinh(x)
+
+
+@elementwise(lambda xp, g, x: g / xp.conj(xp.sqrt(x - 1) * xp.sqrt(x + 1)),
+             node="AcoshBackward0")
+def acosh(xp, x, /):
+    return xp.acosh(x)
+
+
+@elementwise(lambda xp, g, x: g / xp.conj(1 - x * x), node="AtanhBackward0")
+def atanh(xp, x, /):
+    return xp.atanh(x)
+
+
+@elementwise(lambda xp, g, x1, result: g * x1 / result,
+             lambda xp, g, x2, result: g * x2 / result, node="HypotBackward0")
+def hypot(xp, x1, x2, /):
+    return xp.hypot(x1, x2)
+
+
+# -- complex parts and signs ------------------------------------------------------
+
+@elementwise(lambda xp, g, x: g * xp.sign(x), node="AbsBackward0", broadcasts=True)
+def abs(xp, x, /):
+    return xp.abs(x)
+
+
+@elementwise(lambda xp, g: xp.conj(g), node="ConjBackward0")
+def conj(xp, x, /):
+    return xp.conj(x)
+
+
+@elementwise(lambda xp, g: g, node="RealBackward0", broadcasts=True)
+def real(xp, x, /):
+    return xp.real(x)
+
+
+@elementwise(lambda xp, g: g * 1j, node="ImagBackward0", broadcasts=True)
+def imag(xp, x, /):
+    return xp.imag(x)
+
+
+def _copysign_rule(xp, g, x1, result):
+    return g * xp.where(x1 == 0, xp.zeros_like(result), result / x1)
+
+
+@elementwise(_copysign_rule, None, node="CopysignBackward0")
+def copysign(xp, x1, x2, /):
+    return xp.copysign(x1, x2)
+
+
+# -- maxima and clipping --------------------------------------------------------
+
+def _tie_split(xp, g, mine, other, wins):
+    """The gradient of a binary max/min for one input: all of it where this input
+    wins, half where the two tie (PyTorch's choice), none where it loses."""
+    zero = xp.zeros_like(g)
+    return xp.where(wins, g, xp.where(mine == other, g / 2, zero))
+
+
+@elementwise(lambda xp, g, x1, x2: _tie_split(xp, g, x1, x2, x1 > x2),
+             lambda xp, g, x1, x2: _tie_split(xp, g, x2, x1, x2 > x1), node="MaximumBackward0")
+def maximum(xp, x1, x2, /):
+    return xp.maximum(x1, x2)
+
+
+@elementwise(lambda xp, g, x1, x2: _tie_split(xp, g, x1, x2, x1 < x2),
+             lambda xp, g, x1, x2: _tie_split(xp, g, x2, x1, x2 < x1), node="MinimumBackward0")
+def minimum(xp, x1, x2, /):
+    return xp.minimum(x1, x2)
+
+
+def _clip_masks(xp, x, min, max):
+    """Where the result is ``x`` itself, where it is ``min``, and where ``max``."""
+    inside = None
+    takes_min = takes_max = None
+    if min is not None:
+        inside = x >= min
+        takes_min = x < min
+    if max is not None:
+        below_max = x <= max
+        inside = below_max if inside is None else inside & below_max
+        takes_max = ~below_max
+        if takes_min is not None:
+            # With min > max the standard's result is max.
+            takes_min = takes_min & (min <= max)
+            takes_max = ~(inside | takes_min)
+    return inside, takes_min, takes_max
+
+
+def _masked(xp, g, mask):
+    return g if mask is None else xp.where(mask, g, xp.zeros_like(g))
+
+
+@elementwise(lambda xp, g, x, min, max: _masked(xp, g, _clip_masks(xp, x, min, max)[0]),
+             lambda xp, g, x, min, max: _masked(xp, g, _clip_masks(xp, x, min, max)[1]),
+             lambda xp, g, x, min, max: _masked(xp, g, _clip_masks(xp, x, min, max)[2]),
+             node="ClampBackward1", inputs=("x", "min", "max"))
+def clip(xp, x, /, min=None, max=None):
+    return xp.clip(x, min, max)
+
+
+# -- functions without gradients: integer, boolean and piecewise-constant results --
+
+def _no_gradient(name, fn, *params):
+    """An operation without a rule, with the standard's signature ``name(params, /)``."""
+    def forward(xp, *args):
+        return fn(xp, *args)
+    positional = inspect.Parameter.POSITIONAL_ONLY
+    forward.__name__ = forward.__qualname__ = name
+    forward.__signature__ = inspect.Signature(
+        [inspect.Parameter(p, positional) for p in ("xp", *params)])
+    return defop()(forward)
+
+
+def _binary_method(name):
+    return lambda xp, x1, x2: getattr(xp, name)(x1, x2)
+
+
+def _unary_method(name):
+    return lambda xp, x: getattr(xp, name)(x)
+
+
+equal = _no_gradient("equal", lambda xp, x1, x2: x1 == x2, "x1", "x2")
+not_equal = _no_gradient("not_equal", lambda xp, x1, x2: x1 != x2, "x1", "x2")
+less = _no_gradient("less", lambda xp, x1, x2: x1 < x2, "x1", "x2")
+less_equal = _no_gradient("less_equal", lambda xp, x1, x2: x1 <= x2, "x1", "x2")
+greater = _no_gradient("greater", lambda xp, x1, x2: x1 > x2, "x1", "x2")
+greater_equal = _no_gradient("greater_equal", lambda xp, x1, x2: x1 >= x2, "x1", "x2")
+bitwise_and = _no_gradient("bitwise_and", lambda xp, x1, x2: x1 & x2, "x1", "x2")
+bitwise_or = _no_gradient("bitwise_or", lambda xp, x1, x2: x1 | x2, "x1", "x2")
+bitwise_xor = _no_gradient("bitwise_xor", lambda xp, x1, x2: x1 ^ x2, "x1", "x2")
+bitwise_left_shift = _no_gradient("bitwise_left_shift", lambda xp, x1, x2: x1 << x2, "x1", "x2")
+bitwise_right_shift = _no_gradient("bitwise_right_shift", lambda xp, x1, x2: x1 >> x2, "x1", "x2")
+bitwise_invert = _no_gradient("bitwise_invert", lambda xp, x: ~x, "x")
+logical_and = _no_gradient("logical_and", _binary_method("logical_and"), "x1", "x2")
+logical_or = _no_gradient("logical_or", _binary_method("logical_or"), "x1", "x2")
+logical_xor = _no_gradient("logical_xor", _binary_method("logical_xor"), "x1", "x2")
+nextafter = _no_gradient("nextafter", _binary_method("nextafter"), "x1", "x2")
+logical_not = _no_gradient("logical_not", _unary_method("logical_not"), "x")
+isfinite = _no_gradient("isfinite", _unary_method("isfinite"), "x")
+isinf = _no_gradient("isinf", _unary_method("isinf"), "x")
+isnan = _no_gradient("isnan", _unary_method("isnan"), "x")
+sign = _no_gradient("sign", _unary_method("sign"), "x")
+signbit = _no_gradient("signbit", _unary_method("signbit"), "x")
+floor = _no_gradient("floor", _unary_method("floor"), "x")
+ceil = _no_gradient("ceil", _unary_method("ceil"), "x")
+trunc = _no_gradient("trunc", _unary_method("trunc"), "x")
+round = _no_gradient("round", _unary_method("round"), "x")
+
+__all__ = [
+    "abs",
+    "acos",
+    "acosh",
+    "add",
+    "asin",
+    "asinh",
+    "atan",
+    "atan2",
+    "atanh",
+    "bitwise_and",
+    "bitwise_invert",
+    "bitwise_left_shift",
+    "bitwise_or",
+    "bitwise_right_shift",
+    "bitwise_xor",
+    "ceil",
+    "clip",
+    "conj",
+    "copysign",
+    "cos",
+    "cosh",
+    "divide",
+    "equal",
+    "exp",
+    "expm1",
+    "floor",
+    "floor_divide",
+    "greater",
+    "greater_equal",
+    "hypot",
+    "imag",
+    "isfinite",
+    "isinf",
+    "isnan",
+    "less",
+    "less_equal",
+    "log",
+    "log10",
+    "log1p",
+    "log2",
+    "logaddexp",
+    "logical_and",
+    "logical_not",
+    "logical_or",
+    "logical_xor",
+    "maximum",
+    "minimum",
+    "multiply",
+    "negative",
+    "nextafter",
+    "not_equal",
+    "positive",
+    "pow",
+    "real",
+    "reciprocal",
+    "remainder",
+    "round",
+    "sign",
+    "signbit",
+    "sin",
+    "sinh",
+    "sqrt",
+    "square",
+    "subtract",
+    "tan",
+    "tanh",
+    "trunc",
+]

@@ -1,0 +1,79 @@
+"""Indexing: ``x[key]`` and ``x[key] = value``, with their VJPs.
+
+``x[key] = value`` never changes a value the graph saved: it writes into the array
+only when nothing else can see it and nothing is recorded, and otherwise rebinds the
+tensor to a new array made by a recorded, differentiable index assignment.
+"""
+from __future__ import annotations
+
+from ..autograd.grad_mode import is_grad_enabled
+from .. import tensor as _tensor
+from ._define import defop
+
+Tensor = _tensor.Tensor
+
+
+def raw_key(key, backend):
+    """The key with any tensors in it replaced by their backend arrays."""
+    if isinstance(key, tuple):
+        return tuple(raw_key(k, backend) for k in key)
+    if isinstance(key, Tensor):
+        if key._backend is not backend:
+            raise _tensor.mixed_backends("indexing", backend, key._backend)
+        return key.data
+    return key
+
+
+def _key_has_arrays(key) -> bool:
+    items = key if isinstance(key, tuple) else (key,)
+    return any(not isinstance(k, (int, slice, type(None), type(Ellipsis))) for k in items)
+
+
+def _getitem_forward(xp, x, key, /):
+    return x[key]
+
+
+_getitem_rule = (lambda xp, g, x_shape, key: xp.place(x_shape, key, g),)
+# PyTorch's node names: a single integer selects, slices slice, arrays index.
+_select = defop(*_getitem_rule, node="SelectBackward0")(_getitem_forward)
+_slice = defop(*_getitem_rule, node="SliceBackward0")(_getitem_forward)
+_index = defop(*_getitem_rule, node="IndexBackward0")(_getitem_forward)
+
+
+def getitem(x, key):
+    """``x[key]`` with the standard's indexing (integers, slices, ellipsis, None,
+    integer arrays and boolean masks)."""
+    key = raw_key(key, x._backend)
+    if isinstance(key, int):
+        return _select(x, key)
+    return (_index if _key_has_arrays(key) else _slice)(x, key)
+
+
+@defop(lambda xp, g, key: xp.setitem(g, key, 0),
+       lambda xp, g, key, value_shape, value_dtype: xp.unbroadcast(g[key], value_shape,
+                                                                   value_dtype),
+       inputs=("x", "value"), node="CopySlices")
+def _index_put(xp, x, value, /, key):
+    """A new array: ``x`` with ``value`` written at ``key``."""
+    return xp.setitem(x, key, value)
+
+
+def setitem(x, key, value) -> None:
+    """``x[key] = value``, differentiable in ``x`` and ``value``."""
+    backend = x._backend
+    key = raw_key(key, backend)
+    value_requires = isinstance(value, Tensor) and value._requires_grad
+    recording = is_grad_enabled() and (x._requires_grad or value_requires)
+    if recording and x.grad_fn is None and x._requires_grad:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
+    if not recording and _tensor._refs(x) <= _tensor._PRIVATE_REFS and backend.owns_buffer(x.data):
+        if isinstance(value, Tensor):
+            if value._backend is not backend:
+                raise _tensor.mixed_backends("setitem", backend, value._backend)
+            value = value.data
+        x.data[key] = value
+        return
+    if not isinstance(value, Tensor):
+        value = _tensor.asarray(value, dtype=x.dtype, backend=backend)
+    x._rebind(_index_put(x, value, key))

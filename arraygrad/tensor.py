@@ -1,0 +1,521 @@
+"""``Tensor``: one backend array, its place in the graph, and its gradient.
+
+A tensor is ``data`` (an array of its backend) plus where it sits in the graph:
+``grad_fn`` and ``_output_nr`` for a tensor some operation produced, or nothing for a
+leaf. Operators call the namespace's operations (``arraygrad.ops``); the PyTorch-style
+methods come from ``TorchMethods``.
+
+In-place operators never change a value saved for backward. They write into the
+array itself only when nothing else can see it (no saved value, no other tensor, no
+view, no user reference) and nothing is being recorded; otherwise they compute a new
+array and rebind the tensor to it (and to a new node in the graph).
+"""
+from __future__ import annotations
+
+import math
+import operator
+import sys
+import warnings
+
+import array_api_compat
+
+from . import backend as _backend_mod
+from . import dtypes as _dt
+from .autograd.grad_mode import is_grad_enabled
+from .printing import tensor_repr
+from .torch_methods import TorchMethods
+
+current_backend = _backend_mod.current
+_PY_SCALARS = (int, float, complex)
+
+NON_LEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+    ".grad attribute won't be populated during autograd.backward(). If you indeed want "
+    "the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the "
+    "non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access "
+    "the leaf Tensor instead.")
+
+CUT_GRAPH = (
+    "Can't convert a Tensor that requires grad to a {what}: the conversion would cut the "
+    "graph and its gradients would silently be zero. Use tensor.detach() first, or keep "
+    "the computation in arraygrad.")
+
+
+class Tensor(TorchMethods):
+    """An array that records the operations made on it, for automatic differentiation."""
+
+    __slots__ = ("data", "_grad", "grad_fn", "_output_nr", "_requires_grad", "_backend",
+                 "__weakref__")
+
+    # NumPy defers to our reflected operators instead of converting us.
+    __array_ufunc__ = None
+    __hash__ = object.__hash__
+
+    def __init__(self, data, requires_grad: bool = False):
+        t = asarray(data)
+        self.data = t.data
+        self._backend = t._backend
+        self._grad = None
+        self.grad_fn = None
+        self._output_nr = 0
+        self._requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @staticmethod
+    def _wrap(data, backend, grad_fn=None, output_nr=0, requires_grad=False):
+        """A tensor around a backend array (the hot path: no checks)."""
+        t = _new(Tensor)
+        t.data = data
+        t._backend = backend
+        t._grad = None
+        t.grad_fn = grad_fn
+        t._output_nr = output_nr
+        t._requires_grad = requires_grad
+        return t
+
+    @staticmethod
+    def _from_edge(data, backend, edge):
+        """A tensor holding ``data`` at graph position ``edge`` (for saved values)."""
+        if backend is None:
+            backend = _backend_mod.backend_of_array(data)
+        if edge is None:
+            return Tensor._wrap(data, backend)
+        vertex, nr = edge
+        if isinstance(vertex, Tensor):  # a leaf
+            if vertex.data is data:
+                return vertex
+            # The leaf has been written in place since: route through an alias node.
+            from .autograd.function import LeafAlias
+            return Tensor._wrap(data, backend, LeafAlias.of(vertex), 0, True)
+        return Tensor._wrap(data, backend, vertex, nr, True)
+
+    # -- autograd attributes -----------------------------------------------------
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        self.requires_grad_(flag)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if self.grad_fn is not None:
+            if not requires_grad:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want "
+                    "to use a computed variable in a subgraph that doesn't require "
+                    "differentiation use var_no_grad = var.detach().")
+            return self
+        if requires_grad and not self.dtype.is_differentiable:
+            raise RuntimeError(
+                "only Tensors of floating point and complex dtype can require gradients "
+                f"(this one is {self.dtype.name})")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def grad(self):
+        if self.grad_fn is not None and not self.retains_grad:
+            warnings.warn(NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad must be a Tensor or None, not {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(f"assigned grad has shape {value.shape}, but the tensor has "
+                                   f"shape {self.shape}")
+        self._grad = value
+
+    @property
+    def retains_grad(self) -> bool:
+        node = self.grad_fn
+        return node is not None and node._retained is not None and self._output_nr in node._retained
+
+    def retain_grad(self) -> None:
+        """Fill ``.grad`` of this non-leaf tensor during backward, as for a leaf."""
+        if self.grad_fn is None:
+            if not self._requires_grad:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            return
+        import weakref
+        node = self.grad_fn
+        if node._retained is None:
+            node._retained = {}
+        node._retained[self._output_nr] = weakref.ref(self)
+
+    def detach(self) -> "Tensor":
+        """The same data, outside the graph."""
+        return Tensor._wrap(self.data, self._backend)
+
+    def detach_(self) -> "Tensor":
+        self.grad_fn = None
+        self._output_nr = 0
+        self._requires_grad = False
+        return self
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate the gradient of this tensor into the leaves' ``.grad``."""
+        from .autograd.engine import backward
+        backward((self,), None if gradient is None else (gradient,), retain_graph,
+                 create_graph, inputs)
+
+    # -- array attributes --------------------------------------------------------
+
+    @property
+    def shape(self) -> tuple:
+        return tuple(self.data.shape)
+
+    @property
+    def dtype(self) -> _dt.DType:
+        return self._backend.dtype_of(self.data)
+
+    @property
+    def device(self):
+        return array_api_compat.device(self.data)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.data.shape)
+
+    @property
+    def size(self):
+        """The number of elements (``None`` when a lazy backend does not know yet)."""
+        shape = self.shape
+        if any(n is None or n != n for n in shape):
+            return None
+        return math.prod(shape)
+
+    @property
+    def T(self) -> "Tensor":
+        if self.ndim != 2:
+            raise ValueError(f".T needs a 2-d tensor, not {self.ndim}-d; use .mT for stacks "
+                             "of matrices")
+        return _ops.permute_dims(self, (1, 0))
+
+    @property
+    def mT(self) -> "Tensor":
+        return _ops.matrix_transpose(self)
+
+    def to_device(self, device, /, *, stream=None) -> "Tensor":
+        return _ops.to_device(self, device, stream=stream)
+
+    def __array_namespace__(self, /, *, api_version=None):
+        if api_version not in (None, "2021.12", "2022.12", "2023.12", "2024.12", "2025.12"):
+            raise ValueError(f"arraygrad does not implement Array API version {api_version!r}")
+        import arraygrad
+        return arraygrad
+
+    # -- leaving arraygrad -------------------------------------------------------
+
+    def _host(self, what: str):
+        if self._requires_grad:
+            raise RuntimeError(CUT_GRAPH.format(what=what))
+        return self._backend.to_host(self.data)
+
+    def numpy(self):
+        """A host NumPy copy of the values, from any backend and device."""
+        if self._requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
+        return self._backend.to_host(self.data).copy()
+
+    def __array__(self, dtype=None, copy=None):
+        host = self._host("NumPy array")
+        if dtype is not None:
+            host = host.astype(dtype)
+        return host.copy() if copy else host
+
+    def __dlpack__(self, **kwargs):
+        if self._requires_grad:
+            raise RuntimeError(CUT_GRAPH.format(what="DLPack capsule"))
+        data = self.data
+        if not hasattr(data, "__dlpack__"):  # a NumPy scalar
+            data = self._backend.xp.asarray(data)
+        return data.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        data = self.data
+        if not hasattr(data, "__dlpack_device__"):
+            data = self._backend.xp.asarray(data)
+        return data.__dlpack_device__()
+
+    def item(self):
+        """The single value as a Python number."""
+        if self.size != 1:
+            raise RuntimeError(f"a Tensor with {self.size} elements cannot be converted to Scalar")
+        kind = self.dtype.kind
+        value = self._backend.xp.reshape(self.data, ()) if self.ndim else self.data
+        if kind == "bool":
+            return bool(value)
+        if kind in ("signed integer", "unsigned integer"):
+            return int(value)
+        if kind == "real floating":
+            return float(value)
+        return complex(value)
+
+    def tolist(self):
+        return self._backend.to_host(self.data).tolist()
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.data)
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    def __complex__(self) -> complex:
+        return complex(self.data)
+
+    def __index__(self) -> int:
+        return operator.index(self.data)
+
+    def __len__(self) -> int:
+        if not self.ndim:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self):
+        if not self.ndim:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __repr__(self) -> str:
+        backend = self._backend
+        dtype = self.dtype
+        host = backend.to_host(self.data)
+        hidden = (backend.default_float,) if host.size == 0 else (
+            backend.default_float, backend.default_complex, backend.default_int, _dt.bool)
+        suffixes = []
+        if self.grad_fn is not None:
+            suffixes.append(f"grad_fn=<{self.grad_fn.name()}>")
+        elif self._requires_grad:
+            suffixes.append("requires_grad=True")
+        return tensor_repr(host, dtype_name=None if dtype in hidden else repr(dtype),
+                           suffixes=suffixes)
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        if not self.ndim and spec:
+            return format(self.item(), spec)
+        return repr(self)
+
+    # -- operators ---------------------------------------------------------------
+
+    def __getitem__(self, key):
+        return _ops.getitem(self, key)
+
+    def __setitem__(self, key, value):
+        _ops.setitem(self, key, value)
+
+    def _inplace(self, fn, other):
+        """``self <op>= other``: written into the array when nobody else can see it and
+        nothing is recorded, else computed anew and rebound (saved values stay intact)."""
+        if not _is_operand(other):
+            return NotImplemented
+        recording = is_grad_enabled() and (
+            self._requires_grad or isinstance(other, Tensor) and other._requires_grad)
+        if recording and self.grad_fn is None and self._requires_grad:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                               "in-place operation.")
+        if not recording and _refs(self) <= _PRIVATE_REFS and self._backend.owns_buffer(self.data):
+            other_data = other.data if isinstance(other, Tensor) else other
+            if isinstance(other, Tensor) and other._backend is not self._backend:
+                raise mixed_backends(fn.__name__, self._backend, other._backend)
+            self.data = _IN_PLACE[fn](self.data, other_data)
+            return self
+        result = fn(self, other)
+        if result.shape != self.shape:
+            raise ValueError(f"in-place {fn.__name__} would change the shape of the tensor "
+                             f"from {self.shape} to {result.shape}")
+        if result.dtype != self.dtype:
+            raise TypeError(f"in-place {fn.__name__} would change the dtype of the tensor "
+                            f"from {self.dtype.name} to {result.dtype.name}")
+        self._rebind(result)
+        return self
+
+    def _rebind(self, result: "Tensor") -> None:
+        """Become ``result``: its data and its place in the graph."""
+        self.data = result.data
+        self.grad_fn = result.grad_fn
+        self._output_nr = result._output_nr
+        self._requires_grad = result._requires_grad
+
+
+def _is_operand(value) -> bool:
+    return isinstance(value, (Tensor, *_PY_SCALARS)) or _backend_mod.is_backend_array(value)
+
+
+def _binary(name: str, reflected: bool = False):
+    def forward(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        fn = getattr(_ops, name)
+        return fn(other, self) if reflected else fn(self, other)
+    forward.__name__ = name
+    return forward
+
+
+def _unary(name: str):
+    def forward(self):
+        return getattr(_ops, name)(self)
+    forward.__name__ = name
+    return forward
+
+
+def _inplace(name: str):
+    def forward(self, other):
+        return self._inplace(getattr(_ops, name), other)
+    forward.__name__ = name
+    return forward
+
+
+_OPERATORS = {
+    "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "divide",
+    "floordiv": "floor_divide", "mod": "remainder", "pow": "pow", "matmul": "matmul",
+    "and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor",
+    "lshift": "bitwise_left_shift", "rshift": "bitwise_right_shift",
+}
+for _short, _name in _OPERATORS.items():
+    setattr(Tensor, f"__{_short}__", _binary(_name))
+    setattr(Tensor, f"__r{_short}__", _binary(_name, reflected=True))
+    setattr(Tensor, f"__i{_short}__", _inplace(_name))
+for _short, _name in {"lt": "less", "le": "less_equal", "gt": "greater",
+                      "ge": "greater_equal", "eq": "equal", "ne": "not_equal"}.items():
+    setattr(Tensor, f"__{_short}__", _binary(_name))
+for _short, _name in {"neg": "negative", "pos": "positive", "abs": "abs",
+                      "invert": "bitwise_invert"}.items():
+    setattr(Tensor, f"__{_short}__", _unary(_name))
+
+# The in-place backend operator for each out-of-place operation, filled in once the
+# operations exist (see the bottom of this module).
+_IN_PLACE: dict = {}
+
+_new = object.__new__
+
+
+class _Probe:
+    __slots__ = ("data",)
+
+
+def _refs(t) -> int:
+    return sys.getrefcount(t.data)
+
+
+_probe = _Probe()
+_probe.data = object()
+# What _refs reports for an array held by one tensor and nothing else. Measured, not
+# assumed, so that it holds on every CPython version.
+_PRIVATE_REFS = _refs(_probe)
+del _probe
+
+
+def edge_of(t: Tensor):
+    """Where gradients for ``t`` go: its node, itself if a leaf, or nowhere."""
+    if t.grad_fn is not None:
+        return (t.grad_fn, t._output_nr)
+    if t._requires_grad:
+        return (t, 0)
+    return None
+
+
+def mixed_backends(what: str, a, b) -> TypeError:
+    return TypeError(f"{what}: cannot mix tensors of the {a.name!r} and {b.name!r} backends; "
+                     f"move one with arraygrad.asarray(x.numpy(), ...) or use one backend")
+
+
+def asarray(obj, /, *, dtype=None, device=None, copy=None, requires_grad=False, backend=None):
+    """A tensor from a tensor, a backend array, a Python scalar or a nested sequence.
+
+    A backend array keeps its backend and device and is not copied unless asked;
+    anything else is made on the current backend (or ``backend``).
+    """
+    if isinstance(obj, Tensor):
+        t = obj
+        if dtype is not None and dtype != t.dtype:
+            t = _ops.astype(t, dtype)
+            copy = copy and t is obj
+        if device is not None and device != t.device:
+            t = _ops.to_device(t, device)
+        if copy:
+            t = _ops.copy(t)
+        elif copy is False and t is not obj:
+            raise ValueError("asarray(copy=False) cannot avoid a copy to change dtype or device")
+    else:
+        if _backend_mod.is_backend_array(obj):
+            b = _backend_mod.backend_of_array(obj)
+            if backend is not None and b is not backend:
+                raise mixed_backends("asarray", backend, b)
+            obj = b.adopt(obj)
+        else:
+            b = backend or current_backend()
+            if dtype is None:
+                dtype = _infer_dtype(obj, b)
+        data = b.xp.asarray(obj, dtype=b.native(dtype), device=device, copy=copy)
+        t = Tensor._wrap(data, b)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _infer_dtype(obj, backend):
+    """The dtype the standard gives Python values: the backend's default float for
+    floats, default int for ints, and so on."""
+    kinds = set()
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, Tensor):
+            kinds.add(item.dtype)
+        elif isinstance(item, bool):
+            kinds.add("bool")
+        elif isinstance(item, int):
+            kinds.add("int")
+        elif isinstance(item, float):
+            kinds.add("float")
+        elif isinstance(item, complex):
+            kinds.add("complex")
+        else:
+            return None  # let the backend decide
+    if "complex" in kinds:
+        return backend.default_complex
+    if "float" in kinds:
+        return backend.default_float
+    if "int" in kinds:
+        return backend.default_int
+    if "bool" in kinds:
+        return _dt.bool
+    tensor_dtypes = [k for k in kinds if isinstance(k, _dt.DType)]
+    return tensor_dtypes[0] if len(tensor_dtypes) == 1 else None
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A new leaf tensor with a copy of ``data`` (as ``torch.tensor``)."""
+    if isinstance(data, Tensor):
+        data = data.detach()
+    return asarray(data, dtype=dtype, device=device, copy=True, requires_grad=requires_grad)
+
+
+from . import ops as _ops  # noqa: E402  (the operations need Tensor defined first)
+
+_IN_PLACE.update({
+    _ops.add: operator.iadd, _ops.subtract: operator.isub, _ops.multiply: operator.imul,
+    _ops.divide: operator.itruediv, _ops.floor_divide: operator.ifloordiv,
+    _ops.remainder: operator.imod, _ops.pow: operator.ipow, _ops.matmul: operator.imatmul,
+    _ops.bitwise_and: operator.iand, _ops.bitwise_or: operator.ior,
+    _ops.bitwise_xor: operator.ixor, _ops.bitwise_left_shift: operator.ilshift,
+    _ops.bitwise_right_shift: operator.irshift,
+})
