@@ -357,46 +357,33 @@ def _is_operand(value) -> bool:
     return isinstance(value, (Tensor, *_PY_SCALARS)) or _backend_mod.is_backend_array(value)
 
 
-def _binary(name: str, reflected: bool = False):
-    def forward(self, other):
-        if not _is_operand(other):
-            return NotImplemented
-        fn = getattr(_ops, name)
-        return fn(other, self) if reflected else fn(self, other)
-    forward.__name__ = name
-    return forward
+def _binary(fn, reflected: bool = False):
+    """The operator method for ``fn``; unknown operand types get NotImplemented, so
+    Python tries the other operand's reflected operator."""
+    op = getattr(fn, "op", None)
+    # Call the operation itself, skipping its public wrapper, unless fn dispatches
+    # between operations (pow, matmul).
+    call = op.__call__ if op is not None else (lambda args, kwargs: fn(*args))
+    if reflected:
+        def method(self, other):
+            if other.__class__ not in _FAST_OPERANDS and not _is_operand(other):
+                return NotImplemented
+            return call((other, self), _NO_KWARGS)
+    else:
+        def method(self, other):
+            if other.__class__ not in _FAST_OPERANDS and not _is_operand(other):
+                return NotImplemented
+            return call((self, other), _NO_KWARGS)
+    method.__name__ = fn.__name__
+    return method
 
 
-def _unary(name: str):
-    def forward(self):
-        return getattr(_ops, name)(self)
-    forward.__name__ = name
-    return forward
+def _inplace(fn):
+    def method(self, other):
+        return self._inplace(fn, other)
+    method.__name__ = fn.__name__
+    return method
 
-
-def _inplace(name: str):
-    def forward(self, other):
-        return self._inplace(getattr(_ops, name), other)
-    forward.__name__ = name
-    return forward
-
-
-_OPERATORS = {
-    "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "divide",
-    "floordiv": "floor_divide", "mod": "remainder", "pow": "pow", "matmul": "matmul",
-    "and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor",
-    "lshift": "bitwise_left_shift", "rshift": "bitwise_right_shift",
-}
-for _short, _name in _OPERATORS.items():
-    setattr(Tensor, f"__{_short}__", _binary(_name))
-    setattr(Tensor, f"__r{_short}__", _binary(_name, reflected=True))
-    setattr(Tensor, f"__i{_short}__", _inplace(_name))
-for _short, _name in {"lt": "less", "le": "less_equal", "gt": "greater",
-                      "ge": "greater_equal", "eq": "equal", "ne": "not_equal"}.items():
-    setattr(Tensor, f"__{_short}__", _binary(_name))
-for _short, _name in {"neg": "negative", "pos": "positive", "abs": "abs",
-                      "invert": "bitwise_invert"}.items():
-    setattr(Tensor, f"__{_short}__", _unary(_name))
 
 # The in-place backend operator for each out-of-place operation, filled in once the
 # operations exist (see the bottom of this module).
@@ -510,6 +497,26 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 
 from . import ops as _ops  # noqa: E402  (the operations need Tensor defined first)
+
+_FAST_OPERANDS = {Tensor, int, float}
+_NO_KWARGS: dict = {}
+_OPERATORS = {
+    "add": _ops.add, "sub": _ops.subtract, "mul": _ops.multiply, "truediv": _ops.divide,
+    "floordiv": _ops.floor_divide, "mod": _ops.remainder, "pow": _ops.pow,
+    "matmul": _ops.matmul, "and": _ops.bitwise_and, "or": _ops.bitwise_or,
+    "xor": _ops.bitwise_xor, "lshift": _ops.bitwise_left_shift,
+    "rshift": _ops.bitwise_right_shift,
+}
+for _short, _fn in _OPERATORS.items():
+    setattr(Tensor, f"__{_short}__", _binary(_fn))
+    setattr(Tensor, f"__r{_short}__", _binary(_fn, reflected=True))
+    setattr(Tensor, f"__i{_short}__", _inplace(_fn))
+for _short, _fn in {"lt": _ops.less, "le": _ops.less_equal, "gt": _ops.greater,
+                    "ge": _ops.greater_equal, "eq": _ops.equal, "ne": _ops.not_equal}.items():
+    setattr(Tensor, f"__{_short}__", _binary(_fn))
+for _short, _fn in {"neg": _ops.negative, "pos": _ops.positive, "abs": _ops.abs,
+                    "invert": _ops.bitwise_invert}.items():
+    setattr(Tensor, f"__{_short}__", _fn)
 
 _IN_PLACE.update({
     _ops.add: operator.iadd, _ops.subtract: operator.isub, _ops.multiply: operator.imul,

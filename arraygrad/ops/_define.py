@@ -22,6 +22,7 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass
 from itertools import product
+from operator import itemgetter
 
 from ..autograd.function import OpNode
 from ..autograd.grad_mode import is_grad_enabled
@@ -41,9 +42,21 @@ _ATTRS = {
 
 @dataclass(frozen=True)
 class _Plan:
-    """What to save for one combination of inputs that need gradients."""
+    """What to save, and which rules to call, for one combination of inputs that need
+    gradients."""
     sources: tuple  # ("input", i) | ("result", None) | (attribute, i) | ("kwarg", name)
-    arguments: tuple      # per input: indices into the saved tuple for its rule, or None
+    inputs: tuple   # the indices of the inputs that need gradients
+    calls: tuple    # per such input: (index, rule, picks its arguments from the saved)
+
+
+def _picker(indices: tuple):
+    """A function taking the saved tuple to a rule's arguments, in order."""
+    if not indices:
+        return lambda saved: ()
+    if len(indices) == 1:
+        (j,) = indices
+        return lambda saved: (saved[j],)
+    return itemgetter(*indices)
 
 
 class Op:
@@ -84,14 +97,14 @@ class Op:
         plans = {}
         for bits in product((0, 1), repeat=len(self.inputs)):
             mask = sum(b << i for i, b in enumerate(bits))
+            wanted = tuple(i for i, b in enumerate(bits) if b and needs[i] is not None)
             sources = []
-            for i, need in enumerate(needs):
-                if bits[i] and need is not None:
-                    sources.extend(s for s in need if s not in sources)
-            arguments = tuple(
-                tuple(sources.index(s) for s in need) if bits[i] and need is not None else None
-                for i, need in enumerate(needs))
-            plans[mask] = _Plan(tuple(sources), arguments)
+            for i in wanted:
+                sources.extend(s for s in needs[i] if s not in sources)
+            calls = tuple(
+                (i, self.vjps[i], _picker(tuple(sources.index(s) for s in needs[i])))
+                for i in wanted)
+            plans[mask] = _Plan(tuple(sources), wanted, calls)
         return plans
 
     # -- forward ------------------------------------------------------------------
@@ -153,22 +166,29 @@ class Op:
         node = self.node_cls()
         node._retained = None
         node._mask = mask
-        node._next_edges = tuple(
-            edge_of(args[i]) if mask >> i & 1 else None for i in range(len(self.inputs)))
-        node._saved = tuple(self._save(s, backend, datas, kwargs, out)
-                            for s in self.plans[mask].sources)
-        node._meta = self._broadcast_meta(backend, datas, out, mask) if self.broadcasts else None
+        plan = self.plans[mask]
+        edges = [None] * len(self.inputs)
+        for i in plan.inputs:
+            a = args[i]
+            fn = a.grad_fn
+            edges[i] = (a, 0) if fn is None else (fn, a._output_nr)
+        node._next_edges = tuple(edges)
+        saved = []
+        for kind, key in plan.sources:
+            if kind == "input":
+                saved.append(datas[key])
+            elif kind == "result":
+                saved.append(out)
+            else:
+                saved.append(self._save(kind, key, backend, datas, kwargs))
+        node._saved = tuple(saved)
+        node._meta = self._broadcast_meta(backend, plan, datas, out) if self.broadcasts else None
         if type(out) is tuple:
             return tuple(_wrap(o, backend, node, nr, _differentiable(backend, o))
                          for nr, o in enumerate(out))
         return _wrap(out, backend, node, 0, True)
 
-    def _save(self, source, backend, datas, kwargs, out):
-        kind, key = source
-        if kind == "input":
-            return datas[key]
-        if kind == "result":
-            return out
+    def _save(self, kind, key, backend, datas, kwargs):
         if kind == "kwarg":
             position = self.positions[key]
             if position is not None and position < len(datas):
@@ -178,16 +198,18 @@ class Op:
             return backend.dtype_of(datas[key])
         return _ATTRS[kind](datas[key])
 
-    def _broadcast_meta(self, backend, datas, out, mask):
-        """Per input, ``None`` or the (shape, dtype) its gradient must be brought to."""
-        meta = []
+    def _broadcast_meta(self, backend, plan, datas, out):
+        """``None`` if every input that needs a gradient has the result's shape and dtype;
+        else, per input, ``None`` or the (shape, dtype) its gradient must be brought to."""
+        meta = None
         out_shape, out_dtype = out.shape, out.dtype
-        for i, d in enumerate(datas[:len(self.inputs)]):
-            if not mask >> i & 1 or (d.shape == out_shape and d.dtype == out_dtype):
-                meta.append(None)
-            else:
-                meta.append((tuple(d.shape), backend.dtype_of(d)))
-        return tuple(meta)
+        for i in plan.inputs:
+            d = datas[i]
+            if d.shape != out_shape or d.dtype != out_dtype:
+                if meta is None:
+                    meta = [None] * len(self.inputs)
+                meta[i] = (tuple(d.shape), backend.dtype_of(d))
+        return meta
 
     # -- backward -----------------------------------------------------------------
 
@@ -203,18 +225,13 @@ class Op:
         return unpacked
 
     def backward(self, node, xp, g, saved):
-        grads = []
-        mask = node._mask
-        plan = self.plans[mask]
+        grads = [None] * len(self.inputs)
         meta = node._meta
-        for i, rule in enumerate(self.vjps):
-            if not mask >> i & 1:
-                grads.append(None)
-                continue
-            gi = rule(xp, g, *[saved[j] for j in plan.arguments[i]])
+        for i, rule, pick in self.plans[node._mask].calls:
+            gi = rule(xp, g, *pick(saved))
             if meta is not None and meta[i] is not None:
                 gi = xp.unbroadcast(gi, *meta[i])
-            grads.append(gi)
+            grads[i] = gi
         return grads
 
 

@@ -1,0 +1,53 @@
+"""The cross-backend test matrix: every test that takes the ``backend`` fixture runs
+once per backend profile, and is skipped, with the reason, where that backend cannot
+be used here (not installed, or no GPU for CuPy)."""
+from __future__ import annotations
+
+import pytest
+
+import arraygrad
+from arraygrad.backend import BackendUnavailable, available_names, get_backend
+
+
+def _enable_jax_float64() -> None:
+    """Gradients are checked in float64, which JAX gives only when asked first."""
+    try:
+        import jax
+    except ImportError:
+        return
+    jax.config.update("jax_enable_x64", True)
+
+
+_enable_jax_float64()
+
+
+def _usable() -> dict[str, str | None]:
+    """Backend name -> None if usable here, else why not."""
+    status = {}
+    for name in available_names():
+        try:
+            get_backend(name)
+            status[name] = None
+        except BackendUnavailable as exc:
+            status[name] = str(exc)
+    return status
+
+
+BACKENDS = _usable()
+
+
+def pytest_report_header(config):
+    lines = ["arraygrad backends:"]
+    for name, why in BACKENDS.items():
+        lines.append(f"  {name}: {'tested' if why is None else 'skipped: ' + why}")
+    return lines
+
+
+@pytest.fixture(params=list(BACKENDS))
+def backend(request):
+    """Each backend in turn, made current for the test."""
+    why = BACKENDS[request.param]
+    if why is not None:
+        pytest.skip(f"backend {request.param} unavailable: {why}")
+    with arraygrad.use_backend(request.param) as b:
+        yield b
