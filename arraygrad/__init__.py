@@ -14,7 +14,7 @@ from .dtypes import (DType, bool, complex64, complex128, float32, float64, int8,
 from .tensor import Tensor, asarray, tensor  # first: the operations need Tensor
 from .ops import *  # noqa: F401,F403
 from .ops import __all__ as _ops_all
-from . import autograd, linalg  # noqa: E402
+from . import autograd, fft, linalg  # noqa: E402
 
 __array_api_version__ = "2025.12"
 
@@ -30,7 +30,7 @@ short = _dtypes.int16
 __all__ = [
     "Tensor", "tensor", "asarray", "Function", "no_grad", "enable_grad",
     "set_grad_enabled", "is_grad_enabled", "set_backend", "use_backend", "current_backend",
-    "available_names", "BackendUnavailable", "autograd", "linalg", "DType",
+    "available_names", "BackendUnavailable", "autograd", "fft", "linalg", "DType",
     "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
     "float32", "float64", "complex64", "complex128",
     "float", "double", "cfloat", "cdouble", "long", "int", "short",

@@ -1,4 +1,5 @@
 """``arraygrad.linalg``: the standard's linear-algebra extension."""
-from .ops.linalg import matmul, matrix_transpose, vector_norm
+from .ops import linalg as _section
 
-__all__ = ["matmul", "matrix_transpose", "vector_norm"]
+__all__ = list(getattr(_section, "LINALG_NAMESPACE", _section.__all__))
+globals().update({name: getattr(_section, name) for name in __all__})

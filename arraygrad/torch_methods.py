@@ -37,7 +37,7 @@ class TorchMethods:
     def norm(self, p=2, dim=None, keepdim=False):
         """The vector norm of the elements over ``dim`` (all by default); ``"fro"`` is 2."""
         ord = 2 if p == "fro" else p
-        return _ops().vector_norm(self, axis=_axis(dim, None), keepdims=keepdim, ord=ord)
+        return _ops().linalg.vector_norm(self, axis=_axis(dim, None), keepdims=keepdim, ord=ord)
 
     def all(self, dim=None, keepdim=False):
         return _ops().all(self, axis=_axis(dim, None), keepdims=keepdim)

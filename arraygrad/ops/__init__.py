@@ -1,24 +1,18 @@
 """The operations of arraygrad's namespace, one module per section of the standard.
-Each module is a table of forwards and their gradient rules: the one place to look
-for any gradient."""
+Each module is a table of forwards and their gradient rules, listed in its
+``__all__``: the one place to look for any gradient. The ``linalg`` and ``fft``
+extensions are sub-namespaces (``arraygrad.linalg``, ``arraygrad.fft``)."""
 from __future__ import annotations
 
-from .creation import (arange, empty, empty_like, eye, full, full_like, linspace,
-                       manual_seed, ones, ones_like, rand, randn, zeros, zeros_like)
-from .dtypes import astype, copy, to_device
-from .elementwise import *  # noqa: F401,F403
-from .elementwise import __all__ as _elementwise_names
-from .indexing import getitem, setitem
-from .linalg import matmul, matrix_transpose, vector_norm
-from .manipulation import broadcast_to, expand_dims, permute_dims, reshape, squeeze
-from .searching import where
-from .statistical import mean, sum
-from .utility import all, any
+from . import (creation, dtypes, elementwise, indexing, linalg, manipulation, searching,
+               sets, sorting, statistical, utility)
 
-__all__ = [
-    *_elementwise_names, "arange", "empty", "empty_like", "eye", "full", "full_like",
-    "linspace", "manual_seed", "ones", "ones_like", "rand", "randn", "zeros", "zeros_like",
-    "astype", "copy", "to_device", "getitem", "setitem", "matmul", "matrix_transpose",
-    "vector_norm", "broadcast_to", "expand_dims", "permute_dims", "reshape", "squeeze",
-    "where", "mean", "sum", "all", "any",
-]
+SECTIONS = (creation, dtypes, elementwise, indexing, linalg, manipulation, searching,
+            sets, sorting, statistical, utility)
+
+# Functions of the linalg extension that are not also in the main namespace.
+LINALG_ONLY = frozenset(getattr(linalg, "EXTENSION_ONLY", ()))
+
+__all__ = sorted({name for section in SECTIONS for name in section.__all__} - LINALG_ONLY)
+globals().update({name: getattr(section, name) for section in SECTIONS
+                  for name in section.__all__ if name not in LINALG_ONLY})

@@ -59,31 +59,59 @@ def _picker(indices: tuple):
     return itemgetter(*indices)
 
 
+class _JointPlans:
+    """The plans of an operation with one joint rule: the same values are saved
+    whichever inputs need gradients; only the inputs differ."""
+
+    def __init__(self, op):
+        self._sources = tuple(s for s in op._joint_needs if s[0] != "needs")
+        self._op = op
+
+    def __getitem__(self, mask):
+        inputs = tuple(i for i in range(mask.bit_length()) if mask >> i & 1)
+        return _Plan(self._sources, inputs, None)
+
+
 class Op:
-    """One differentiable (or not) operation: forward, rules, and its node class."""
+    """One differentiable (or not) operation: forward, rules, and its node class.
+
+    The rules are either one per input (``vjps``) or one ``joint`` rule returning the
+    gradients of all inputs at once (for operations whose input gradients share work,
+    or that take a sequence of arrays: ``variadic``).
+    """
 
     def __init__(self, name, forward, inputs, vjps, node_name, broadcasts, kwarg_defaults,
-                 positions):
+                 positions, joint=None, outputs=1, variadic=False):
         self.name = name
         self.positions = positions  # parameter name -> index among positional arguments
         self.forward = forward
         self.inputs = inputs
         self.vjps = vjps
+        self.joint = joint
+        self.variadic = variadic
+        self.outputs = outputs
         self.broadcasts = broadcasts
         self.kwarg_defaults = kwarg_defaults
-        self.node_cls = type(node_name, (OpNode,), {"__slots__": (), "op": self})
-        self.plans = self._make_plans()
+        self.node_cls = type(node_name, (OpNode,), {"__slots__": (), "op": self,
+                                                     "n_outputs": outputs})
+        if joint is not None:
+            self._joint_needs = self._needs(joint)
+            self.plans = _JointPlans(self)
+        else:
+            self.plans = self._make_plans()
 
     def _needs(self, rule):
         names = list(inspect.signature(rule).parameters)[2:]  # after (xp, g)
         needs = []
         for n in names:
+            base, _, attr = n.rpartition("_")
             if n in self.inputs:
                 needs.append(("input", self.inputs.index(n)))
             elif n == "result":
                 needs.append(("result", None))
-            elif "_" in n and n.rsplit("_", 1)[0] in self.inputs and n.rsplit("_", 1)[1] in _ATTRS:
-                base, attr = n.rsplit("_", 1)
+            elif n == "needs":
+                needs.append(("needs", None))
+            elif base in self.inputs and attr in _ATTRS:
                 needs.append((attr, self.inputs.index(base)))
             elif n in self.kwarg_defaults:
                 needs.append(("kwarg", n))
@@ -109,11 +137,15 @@ class Op:
 
     # -- forward ------------------------------------------------------------------
 
-    def __call__(self, args, kwargs):
-        n = len(self.inputs)
-        if len(args) < n:
-            args, kwargs = self._inputs_from_kwargs(args, kwargs)
+    def __call__(self, args, kwargs, n=None):
+        """Run the operation on ``args``; the first ``n`` (default: one per named input)
+        are its array inputs."""
+        if n is None:
+            n = len(self.inputs)
+            if len(args) < n:
+                args, kwargs = self._inputs_from_kwargs(args, kwargs)
         vjps = self.vjps
+        differentiable = self.joint is not None
         backend = None
         mask = 0
         raw = False
@@ -126,15 +158,18 @@ class Op:
                 elif a._backend is not backend:
                     raise _tensor.mixed_backends(self.name, backend, a._backend)
                 datas[i] = a.data
-                if a._requires_grad and vjps[i] is not None:
+                if a._requires_grad and (differentiable or vjps[i] is not None):
                     mask |= 1 << i
             elif a is not None and not isinstance(a, _PY_SCALARS):
                 raw = True
         if raw or backend is None:
-            backend, datas = self._take_in_raw(backend, args, datas)
-        out = self.forward(backend.ns, *datas, **kwargs)
+            backend, datas = self._take_in_raw(backend, args, datas, n)
+        if self.variadic:
+            out = self.forward(backend.ns, datas[:n], *datas[n:], **kwargs)
+        else:
+            out = self.forward(backend.ns, *datas, **kwargs)
         if mask and is_grad_enabled():
-            return self._record(backend, args, datas, kwargs, out, mask)
+            return self._record(backend, args, datas, kwargs, out, mask, n)
         if type(out) is tuple:
             return tuple(_wrap(o, backend) for o in out)
         return _wrap(out, backend)
@@ -146,9 +181,9 @@ class Op:
             args.append(kwargs.pop(name, self.kwarg_defaults.get(name)))
         return tuple(args), kwargs
 
-    def _take_in_raw(self, backend, args, datas):
+    def _take_in_raw(self, backend, args, datas, n):
         """Inputs that are raw backend arrays or nested sequences become constants."""
-        for i in range(len(self.inputs)):
+        for i in range(n):
             a = args[i]
             if isinstance(a, Tensor) or a is None or isinstance(a, _PY_SCALARS):
                 continue
@@ -162,12 +197,12 @@ class Op:
             backend = _tensor.current_backend()
         return backend, datas
 
-    def _record(self, backend, args, datas, kwargs, out, mask):
+    def _record(self, backend, args, datas, kwargs, out, mask, n):
         node = self.node_cls()
         node._retained = None
         node._mask = mask
         plan = self.plans[mask]
-        edges = [None] * len(self.inputs)
+        edges = [None] * n
         for i in plan.inputs:
             a = args[i]
             fn = a.grad_fn
@@ -176,29 +211,32 @@ class Op:
         saved = []
         for kind, key in plan.sources:
             if kind == "input":
-                saved.append(datas[key])
+                saved.append(datas[:n] if self.variadic else datas[key])
             elif kind == "result":
                 saved.append(out)
             else:
-                saved.append(self._save(kind, key, backend, datas, kwargs))
+                saved.append(self._save(kind, key, backend, datas, kwargs, n))
         node._saved = tuple(saved)
-        node._meta = self._broadcast_meta(backend, plan, datas, out) if self.broadcasts else None
+        node._meta = self._broadcast_meta(backend, plan, datas, out, n) if self.broadcasts else None
         if type(out) is tuple:
-            return tuple(_wrap(o, backend, node, nr, _differentiable(backend, o))
-                         for nr, o in enumerate(out))
+            return tuple(_wrap(o, backend, node, nr, True) if _differentiable(backend, o)
+                         else _wrap(o, backend) for nr, o in enumerate(out))
         return _wrap(out, backend, node, 0, True)
 
-    def _save(self, kind, key, backend, datas, kwargs):
+    def _save(self, kind, key, backend, datas, kwargs, n):
         if kind == "kwarg":
             position = self.positions[key]
+            if self.variadic and position is not None:
+                position += n - 1  # the sequence took one parameter's place
             if position is not None and position < len(datas):
                 return datas[position]
             return kwargs.get(key, self.kwarg_defaults[key])
-        if kind == "dtype":
-            return backend.dtype_of(datas[key])
-        return _ATTRS[kind](datas[key])
+        attr = (lambda d: backend.dtype_of(d)) if kind == "dtype" else _ATTRS[kind]
+        if self.variadic:
+            return [attr(d) for d in datas[:n]]
+        return attr(datas[key])
 
-    def _broadcast_meta(self, backend, plan, datas, out):
+    def _broadcast_meta(self, backend, plan, datas, out, n):
         """``None`` if every input that needs a gradient has the result's shape and dtype;
         else, per input, ``None`` or the (shape, dtype) its gradient must be brought to."""
         meta = None
@@ -207,7 +245,7 @@ class Op:
             d = datas[i]
             if d.shape != out_shape or d.dtype != out_dtype:
                 if meta is None:
-                    meta = [None] * len(self.inputs)
+                    meta = [None] * n
                 meta[i] = (tuple(d.shape), backend.dtype_of(d))
         return meta
 
@@ -216,23 +254,46 @@ class Op:
     def unpack(self, node, saved):
         """The saved values as Tensors attached to the graph, for ``create_graph``."""
         unpacked = []
+        edges = node._next_edges
         for (kind, key), value in zip(self.plans[node._mask].sources, saved):
-            if kind == "input" and not isinstance(value, _PY_SCALARS) and value is not None:
-                value = Tensor._from_edge(value, None, node._next_edges[key])
+            if kind == "input":
+                if self.variadic:
+                    value = [Tensor._from_edge(v, None, e) for v, e in zip(value, edges)]
+                elif not isinstance(value, _PY_SCALARS) and value is not None:
+                    value = Tensor._from_edge(value, None, edges[key])
             elif kind == "result":
-                value = Tensor._from_edge(value, None, (node, 0))
+                if self.outputs > 1:
+                    value = tuple(Tensor._from_edge(v, None, (node, nr))
+                                  for nr, v in enumerate(value))
+                else:
+                    value = Tensor._from_edge(value, None, (node, 0))
             unpacked.append(value)
         return unpacked
 
     def backward(self, node, xp, g, saved):
-        grads = [None] * len(self.inputs)
         meta = node._meta
+        if self.joint is not None:
+            grads = list(self._joint_backward(node, xp, g, saved))
+            for i in range(len(grads)):
+                if not node._mask >> i & 1:
+                    grads[i] = None
+                elif meta is not None and meta[i] is not None and grads[i] is not None:
+                    grads[i] = xp.unbroadcast(grads[i], *meta[i])
+            return grads
+        grads = [None] * len(node._next_edges)
         for i, rule, pick in self.plans[node._mask].calls:
             gi = rule(xp, g, *pick(saved))
             if meta is not None and meta[i] is not None:
                 gi = xp.unbroadcast(gi, *meta[i])
             grads[i] = gi
         return grads
+
+    def _joint_backward(self, node, xp, g, saved):
+        values = iter(saved)
+        n = len(node._next_edges)
+        args = [tuple(bool(node._mask >> i & 1) for i in range(n)) if kind == "needs"
+                else next(values) for kind, _ in self._joint_needs]
+        return self.joint(xp, g, *args)
 
 
 def _differentiable(backend, array) -> bool:
@@ -244,33 +305,52 @@ def _public_signature(forward):
     return sig.replace(parameters=list(sig.parameters.values())[1:])
 
 
-def defop(*vjps, inputs=None, node=None, broadcasts=False):
+def defop(*vjps, joint=None, inputs=None, node=None, broadcasts=False, outputs=1):
     """Define an operation from its forward ``forward(xp, <inputs>, …)``.
 
     ``vjps`` holds one rule per array input (``None`` where the input is not
-    differentiable); no rules at all makes an operation without gradients (integer,
-    boolean and piecewise-constant results). ``node`` is the name ``grad_fn`` prints.
+    differentiable), or ``joint`` one rule for all inputs; no rules at all makes an
+    operation without gradients (integer, boolean and piecewise-constant results).
+    A forward whose first parameter is ``arrays`` (a sequence, or ``*arrays``) takes a
+    variable number of inputs and needs a ``joint`` rule. ``outputs`` is the number of
+    arrays the forward returns (as a tuple, when more than one); a rule then gets ``g``
+    as a tuple with ``None`` for outputs that received no gradient. ``node`` is the
+    name ``grad_fn`` prints.
     """
     def decorate(forward):
         sig = _public_signature(forward)
         params = list(sig.parameters.values())
+        variadic = bool(params) and params[0].name == "arrays"
+        star = variadic and params[0].kind is params[0].VAR_POSITIONAL
         positional = [p.name for p in params
                       if p.kind is p.POSITIONAL_ONLY and p.default is p.empty]
         # The array inputs: one per rule, else every required positional-only parameter.
-        names = inputs or tuple(positional[:len(vjps)] if vjps else positional)
-        rules = vjps if vjps else (None,) * len(names)
+        if variadic:
+            names = ("arrays",)
+        else:
+            names = inputs or tuple(positional[:len(vjps)] if vjps else positional)
+        rules = vjps if vjps or joint else (None,) * len(names)
         broadcast = len(names) > 1 if broadcasts == "auto" else broadcasts
-        if len(rules) != len(names):
+        if joint is None and len(rules) != len(names):
             raise TypeError(f"{forward.__name__}: {len(rules)} rules for inputs {names}")
         defaults = {p.name: (None if p.default is p.empty else p.default)
                     for p in params if p.name not in names or p.default is not p.empty}
         positions = {p.name: (i if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
                               else None) for i, p in enumerate(params)}
         op = Op(forward.__name__, forward, names, rules,
-                node or _node_name(forward.__name__), broadcast, defaults, positions)
+                node or _node_name(forward.__name__), broadcast, defaults, positions,
+                joint=joint, outputs=outputs, variadic=variadic)
 
-        def public(*args, **kwargs):
-            return op(args, kwargs)
+        if star:
+            def public(*arrays, **kwargs):
+                return op(arrays, kwargs, len(arrays))
+        elif variadic:
+            def public(arrays, *args, **kwargs):
+                arrays = tuple(arrays)
+                return op((*arrays, *args), kwargs, len(arrays))
+        else:
+            def public(*args, **kwargs):
+                return op(args, kwargs)
 
         public.__name__ = public.__qualname__ = forward.__name__
         public.__doc__ = forward.__doc__

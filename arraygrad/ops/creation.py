@@ -115,3 +115,5 @@ def rand(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
 def manual_seed(seed: int) -> None:
     """Seed the random numbers of ``randn`` and ``rand`` on every backend."""
     _backend.seed(seed)
+
+__all__ = ["arange", "empty", "empty_like", "eye", "full", "full_like", "linspace", "manual_seed", "ones", "ones_like", "rand", "randn", "zeros", "zeros_like"]

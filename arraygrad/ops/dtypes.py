@@ -20,3 +20,5 @@ def copy(xp, x, /):
 @defop(lambda xp, g, x_device: xp.to_device(g, x_device), node="ToCopyBackward0")
 def to_device(xp, x, device, /, *, stream=None):
     return xp.to_device(x, device, stream=stream)
+
+__all__ = ["astype", "copy", "to_device"]

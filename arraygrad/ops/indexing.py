@@ -77,3 +77,5 @@ def setitem(x, key, value) -> None:
     if not isinstance(value, Tensor):
         value = _tensor.asarray(value, dtype=x.dtype, backend=backend)
     x._rebind(_index_put(x, value, key))
+
+__all__ = ["getitem", "setitem"]

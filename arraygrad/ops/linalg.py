@@ -79,3 +79,9 @@ def _vector_norm_rule(xp, g, x, result, axis, keepdims, ord):
 @defop(_vector_norm_rule, node="LinalgVectorNormBackward0")
 def vector_norm(xp, x, /, *, axis=None, keepdims=False, ord=2):
     return xp.linalg.vector_norm(x, axis=axis, keepdims=keepdims, ord=ord)
+
+__all__ = ["matmul", "matrix_transpose", "vector_norm"]
+
+# The names of arraygrad.linalg; those in EXTENSION_ONLY are not in the main namespace.
+LINALG_NAMESPACE = ("matmul", "matrix_transpose", "vector_norm")
+EXTENSION_ONLY = ("vector_norm",)

@@ -35,3 +35,5 @@ def expand_dims(xp, x, /, *, axis=0):
 @defop(lambda xp, g, x_shape: xp.reshape(g, x_shape), node="SqueezeBackward0")
 def squeeze(xp, x, /, axis):
     return xp.squeeze(x, axis=axis)
+
+__all__ = ["broadcast_to", "expand_dims", "permute_dims", "reshape", "squeeze"]

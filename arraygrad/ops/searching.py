@@ -10,3 +10,5 @@ from ._define import elementwise
              node="WhereBackward0")
 def where(xp, condition, x1, x2, /):
     return xp.where(condition, x1, x2)
+
+__all__ = ["where"]

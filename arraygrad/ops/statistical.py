@@ -38,3 +38,5 @@ def sum(x, /, *, axis=None, dtype=None, keepdims=False):
 def mean(x, /, *, axis=None, keepdims=False):
     """The arithmetic mean over ``axis`` (all elements by default)."""
     return (_mean_all if axis is None else _mean_axes)(x, axis=axis, keepdims=keepdims)
+
+__all__ = ["mean", "sum"]

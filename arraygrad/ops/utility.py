@@ -12,3 +12,5 @@ def all(xp, x, /, *, axis=None, keepdims=False):
 @defop()
 def any(xp, x, /, *, axis=None, keepdims=False):
     return xp.any(x, axis=axis, keepdims=keepdims)
+
+__all__ = ["all", "any"]
