@@ -11,12 +11,23 @@ from .backend import BackendUnavailable, available_names, set_backend, use_backe
 from .backend import current as current_backend
 from .dtypes import (DType, bool, complex64, complex128, float32, float64, int8, int16,
                      int32, int64, uint8, uint16, uint32, uint64)
+import math as _math
+
 from .tensor import Tensor, asarray, tensor  # first: the operations need Tensor
 from .ops import *  # noqa: F401,F403
 from .ops import __all__ as _ops_all
 from . import autograd, fft, linalg  # noqa: E402
 
+from .info import __array_namespace_info__  # noqa: E402
+
 __array_api_version__ = "2025.12"
+
+# The standard's constants.
+e = _math.e
+inf = _math.inf
+nan = _math.nan
+pi = _math.pi
+newaxis = None
 
 # PyTorch's names for the dtypes (``torch.float`` is float32, ``torch.double`` float64).
 float = _dtypes.float32
@@ -28,7 +39,8 @@ int = _dtypes.int32
 short = _dtypes.int16
 
 __all__ = [
-    "Tensor", "tensor", "asarray", "Function", "no_grad", "enable_grad",
+    "Tensor", "tensor", "asarray", "__array_namespace_info__", "e", "inf", "nan", "pi",
+    "newaxis", "Function", "no_grad", "enable_grad",
     "set_grad_enabled", "is_grad_enabled", "set_backend", "use_backend", "current_backend",
     "available_names", "BackendUnavailable", "autograd", "fft", "linalg", "DType",
     "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",

@@ -237,16 +237,16 @@ class Tensor(TorchMethods):
     def __dlpack__(self, **kwargs):
         if self._requires_grad:
             raise RuntimeError(CUT_GRAPH.format(what="DLPack capsule"))
-        data = self.data
-        if not hasattr(data, "__dlpack__"):  # a NumPy scalar
-            data = self._backend.xp.asarray(data)
-        return data.__dlpack__(**kwargs)
+        return self._dlpack_source().__dlpack__(**kwargs)
 
     def __dlpack_device__(self):
+        return self._dlpack_source().__dlpack_device__()
+
+    def _dlpack_source(self):
+        """The array to export: the data itself, or a host copy where the backend has
+        no DLPack (Dask) or the data is a NumPy scalar."""
         data = self.data
-        if not hasattr(data, "__dlpack_device__"):
-            data = self._backend.xp.asarray(data)
-        return data.__dlpack_device__()
+        return data if hasattr(data, "__dlpack__") else self._backend.to_host(data)
 
     def item(self):
         """The single value as a Python number."""
@@ -288,7 +288,7 @@ class Tensor(TorchMethods):
     def __iter__(self):
         if not self.ndim:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.shape[0]))
+        return (self[i, ...] for i in range(self.shape[0]))
 
     def __repr__(self) -> str:
         backend = self._backend
@@ -320,29 +320,32 @@ class Tensor(TorchMethods):
         _ops.setitem(self, key, value)
 
     def _inplace(self, fn, other):
-        """``self <op>= other``: written into the array when nobody else can see it and
-        nothing is recorded, else computed anew and rebound (saved values stay intact)."""
+        """``self <op>= other``. Written into the array itself when nobody else can see
+        it and nothing is recorded; otherwise computed anew, and the tensor rebound to
+        the new array (and, when recording, to the new node): values saved for backward
+        stay intact either way. The dtype and shape never change (a float of another
+        precision is cast back, as NumPy and PyTorch do)."""
         if not _is_operand(other):
             return NotImplemented
+        other_is_tensor = isinstance(other, Tensor)
+        if other_is_tensor and other._backend is not self._backend:
+            raise mixed_backends(fn.__name__, self._backend, other._backend)
         recording = is_grad_enabled() and (
-            self._requires_grad or isinstance(other, Tensor) and other._requires_grad)
-        if recording and self.grad_fn is None and self._requires_grad:
+            self._requires_grad or other_is_tensor and other._requires_grad)
+        if not recording:
+            if _refs(self) <= _PRIVATE_REFS and self._backend.owns_buffer(self.data):
+                old = self.data
+                new = _IN_PLACE[fn](old, other.data if other_is_tensor else other)
+                if new is not old:  # an immutable backend (JAX, Dask) made a new array
+                    new = _fit_inplace(self, Tensor._wrap(new, self._backend), fn).data
+                self.data = new
+            else:
+                self.data = _fit_inplace(self, fn(self, other), fn).data
+            return self
+        if self.grad_fn is None and self._requires_grad:
             raise RuntimeError("a leaf Variable that requires grad is being used in an "
                                "in-place operation.")
-        if not recording and _refs(self) <= _PRIVATE_REFS and self._backend.owns_buffer(self.data):
-            other_data = other.data if isinstance(other, Tensor) else other
-            if isinstance(other, Tensor) and other._backend is not self._backend:
-                raise mixed_backends(fn.__name__, self._backend, other._backend)
-            self.data = _IN_PLACE[fn](self.data, other_data)
-            return self
-        result = fn(self, other)
-        if result.shape != self.shape:
-            raise ValueError(f"in-place {fn.__name__} would change the shape of the tensor "
-                             f"from {self.shape} to {result.shape}")
-        if result.dtype != self.dtype:
-            raise TypeError(f"in-place {fn.__name__} would change the dtype of the tensor "
-                            f"from {self.dtype.name} to {result.dtype.name}")
-        self._rebind(result)
+        self._rebind(_fit_inplace(self, fn(self, other), fn))
         return self
 
     def _rebind(self, result: "Tensor") -> None:
@@ -351,6 +354,19 @@ class Tensor(TorchMethods):
         self.grad_fn = result.grad_fn
         self._output_nr = result._output_nr
         self._requires_grad = result._requires_grad
+
+
+def _fit_inplace(target: Tensor, result: Tensor, fn) -> Tensor:
+    """The result of an in-place operation, in the target's shape and dtype."""
+    if result.shape != target.shape:
+        raise ValueError(f"in-place {fn.__name__} would change the shape of the tensor "
+                         f"from {target.shape} to {result.shape}")
+    if result.dtype != target.dtype:
+        if result.dtype.kind != target.dtype.kind or not target.dtype.is_differentiable:
+            raise TypeError(f"in-place {fn.__name__} would change the dtype of the tensor "
+                            f"from {target.dtype.name} to {result.dtype.name}")
+        result = _ops.astype(result, target.dtype)
+    return result
 
 
 def _is_operand(value) -> bool:

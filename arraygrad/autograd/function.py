@@ -7,6 +7,7 @@ reference cycle and every graph is freed by reference counting alone.
 """
 from __future__ import annotations
 
+from ..dtypes import DType
 from .grad_mode import is_grad_enabled, set_grad_enabled
 
 SECOND_BACKWARD = (
@@ -18,6 +19,9 @@ SECOND_BACKWARD = (
 
 # Stands in for a node's saved values once backward has freed them.
 FREED = ("<freed>",)
+
+# Saved values that are not arrays: kept after backward, since they cost nothing.
+_PLAIN = (int, float, complex, str, tuple, type(None), DType)
 
 
 class Node:
@@ -67,8 +71,11 @@ class Node:
         raise NotImplementedError
 
     def _release(self) -> None:
-        """Drop the saved values once backward has used them."""
-        if self._saved:
+        """Drop the saved arrays once backward has used them. A node that saved only
+        Python values (scalars, shapes, axes) keeps them and can run again, as in
+        PyTorch."""
+        saved = self._saved
+        if saved and saved is not FREED and not all(isinstance(v, _PLAIN) for v in saved):
             self._saved = FREED
 
 
@@ -150,6 +157,10 @@ class CustomNode(Node):
     @property
     def n_outputs(self):
         return len(self._output_meta)
+
+    def _release(self) -> None:
+        if self._saved:
+            self._saved = FREED
 
     def _unpack_saved(self):
         from ..tensor import Tensor
@@ -235,8 +246,10 @@ class Function(metaclass=_FunctionMeta):
         node = cls._node_class()
         node.ctx = ctx
         node._next_edges = tuple(edge_of(t) if isinstance(t, Tensor) else None for t in args)
+        output_nr = {id(o): nr for nr, o in enumerate(outs)}
         node._saved = tuple(
-            (None, None, None) if t is None else (t.data, t._backend, edge_of(t))
+            (None, None, None) if t is None else
+            (t.data, t._backend, (node, output_nr[id(t)]) if id(t) in output_nr else edge_of(t))
             for t in ctx._to_save)
         ctx._node = node
         non_diff = getattr(ctx, "_non_differentiable", set())
@@ -246,7 +259,7 @@ class Function(metaclass=_FunctionMeta):
             if id(o) in non_diff or not o.dtype.is_differentiable:
                 results.append(Tensor._wrap(o.data, o._backend))
             else:
-                results.append(Tensor._wrap(o.data, o._backend, node, nr))
+                results.append(Tensor._wrap(o.data, o._backend, node, nr, True))
         return results[0] if single else tuple(results)
 
 

@@ -36,16 +36,25 @@ class _GradMode:
         if inspect.isgeneratorfunction(fn):
             @functools.wraps(fn)
             def generator(*args, **kwargs):
+                # The mode holds while the generator runs, never while it is suspended.
                 gen = fn(*args, **kwargs)
-                value = None
-                while True:  # run each step of the generator under the mode
+                resume, value = gen.send, None
+                while True:
                     token = _enabled.set(mode)
                     try:
-                        value = yield gen.send(value)
+                        item = resume(value)
                     except StopIteration as stop:
                         return stop.value
                     finally:
                         _enabled.reset(token)
+                    try:
+                        value = yield item
+                        resume = gen.send
+                    except GeneratorExit:
+                        gen.close()
+                        raise
+                    except BaseException as exc:  # thrown in: pass it on, under the mode
+                        resume, value = gen.throw, exc
             return generator
 
         if inspect.iscoroutinefunction(fn):

@@ -64,18 +64,21 @@ def setitem(x, key, value) -> None:
     key = raw_key(key, backend)
     value_requires = isinstance(value, Tensor) and value._requires_grad
     recording = is_grad_enabled() and (x._requires_grad or value_requires)
-    if recording and x.grad_fn is None and x._requires_grad:
+    if isinstance(value, Tensor) and value._backend is not backend:
+        raise _tensor.mixed_backends("setitem", backend, value._backend)
+    if not recording:
+        if _tensor._refs(x) <= _tensor._PRIVATE_REFS and backend.owns_buffer(x.data):
+            raw = value.data if isinstance(value, Tensor) else value
+            x.data = backend.ns.write_into(x.data, key, raw)
+        else:
+            x.data = _index_put(x, value, key).data
+        return
+    if x.grad_fn is None and x._requires_grad:
         raise RuntimeError("a leaf Variable that requires grad is being used in an "
                            "in-place operation.")
-    if not recording and _tensor._refs(x) <= _tensor._PRIVATE_REFS and backend.owns_buffer(x.data):
-        if isinstance(value, Tensor):
-            if value._backend is not backend:
-                raise _tensor.mixed_backends("setitem", backend, value._backend)
-            value = value.data
-        x.data[key] = value
-        return
     if not isinstance(value, Tensor):
         value = _tensor.asarray(value, dtype=x.dtype, backend=backend)
     x._rebind(_index_put(x, value, key))
+
 
 __all__ = ["getitem", "setitem"]
