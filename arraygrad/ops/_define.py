@@ -81,8 +81,9 @@ class Op:
     """
 
     def __init__(self, name, forward, inputs, vjps, node_name, broadcasts, kwarg_defaults,
-                 positions, joint=None, outputs=1, variadic=False):
+                 positions, joint=None, outputs=1, variadic=False, zero_safe=False):
         self.name = name
+        self.zero_safe = zero_safe
         self.positions = positions  # parameter name -> index among positional arguments
         self.forward = forward
         self.inputs = inputs
@@ -283,6 +284,8 @@ class Op:
         grads = [None] * len(node._next_edges)
         for i, rule, pick in self.plans[node._mask].calls:
             gi = rule(xp, g, *pick(saved))
+            if self.zero_safe:
+                gi = xp.strong_zero(g, gi)
             if meta is not None and meta[i] is not None:
                 gi = xp.unbroadcast(gi, *meta[i])
             grads[i] = gi
@@ -305,7 +308,8 @@ def _public_signature(forward):
     return sig.replace(parameters=list(sig.parameters.values())[1:])
 
 
-def defop(*vjps, joint=None, inputs=None, node=None, broadcasts=False, outputs=1):
+def defop(*vjps, joint=None, inputs=None, node=None, broadcasts=False, outputs=1,
+          zero_safe=False):
     """Define an operation from its forward ``forward(xp, <inputs>, …)``.
 
     ``vjps`` holds one rule per array input (``None`` where the input is not
@@ -315,7 +319,9 @@ def defop(*vjps, joint=None, inputs=None, node=None, broadcasts=False, outputs=1
     variable number of inputs and needs a ``joint`` rule. ``outputs`` is the number of
     arrays the forward returns (as a tuple, when more than one); a rule then gets ``g``
     as a tuple with ``None`` for outputs that received no gradient. ``node`` is the
-    name ``grad_fn`` prints.
+    name ``grad_fn`` prints. ``zero_safe`` makes the gradient exactly zero wherever the
+    incoming gradient is zero, for functions whose derivative is infinite or NaN at
+    finite points (see ``RuleNamespace.strong_zero``).
     """
     def decorate(forward):
         sig = _public_signature(forward)
@@ -339,7 +345,7 @@ def defop(*vjps, joint=None, inputs=None, node=None, broadcasts=False, outputs=1
                               else None) for i, p in enumerate(params)}
         op = Op(forward.__name__, forward, names, rules,
                 node or _node_name(forward.__name__), broadcast, defaults, positions,
-                joint=joint, outputs=outputs, variadic=variadic)
+                joint=joint, outputs=outputs, variadic=variadic, zero_safe=zero_safe)
 
         if star:
             def public(*arrays, **kwargs):
@@ -361,11 +367,11 @@ def defop(*vjps, joint=None, inputs=None, node=None, broadcasts=False, outputs=1
     return decorate
 
 
-def elementwise(*vjps, node=None, inputs=None, broadcasts="auto"):
+def elementwise(*vjps, node=None, inputs=None, broadcasts="auto", zero_safe=False):
     """An element-wise operation. Its inputs broadcast against each other, so gradients
     are summed back to each input's shape; a unary one needs that only if its result
     can differ from its input in dtype (``abs``, ``real``, ``imag``)."""
-    return defop(*vjps, node=node, inputs=inputs, broadcasts=broadcasts)
+    return defop(*vjps, node=node, inputs=inputs, broadcasts=broadcasts, zero_safe=zero_safe)
 
 
 def _node_name(name: str) -> str:

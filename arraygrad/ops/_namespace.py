@@ -53,6 +53,16 @@ class RuleNamespace:
             g = self.astype(g, native)
         return g
 
+    def strong_zero(self, g, grad):
+        """``grad``, but exactly 0 wherever the incoming gradient ``g`` is 0.
+
+        Where a value was overwritten (``x[mask] = …``) or not selected (``where``), its
+        incoming gradient is 0; but 0 times an infinite or NaN derivative is NaN, so a
+        NaN computed in a discarded branch would poison the whole gradient (this is what
+        scikit-learn's StandardScaler does in its first ``partial_fit``). Functions whose
+        derivative can be infinite or NaN at finite points use this."""
+        return self.where(g == 0, self.zeros_like(grad), grad)
+
     def place(self, shape, key, g):
         """An array of zeros of ``shape`` with ``g`` at ``key``: the gradient of
         ``x[key]`` with respect to ``x``."""

@@ -42,7 +42,7 @@ def multiply(xp, x1, x2, /):
 
 
 @elementwise(lambda xp, g, x2: g / xp.conj(x2),
-             lambda xp, g, x2, result: -g * xp.conj(result / x2), node="DivBackward0")
+             lambda xp, g, x2, result: -g * xp.conj(result / x2), node="DivBackward0", zero_safe=True)
 def divide(xp, x1, x2, /):
     return x1 / x2
 
@@ -57,12 +57,12 @@ def positive(xp, x, /):
     return +x
 
 
-@elementwise(lambda xp, g, result: -g * xp.conj(result * result), node="ReciprocalBackward0")
+@elementwise(lambda xp, g, result: -g * xp.conj(result * result), node="ReciprocalBackward0", zero_safe=True)
 def reciprocal(xp, x, /):
     return xp.reciprocal(x)
 
 
-@elementwise(lambda xp, g, x: g * 2 * xp.conj(x), node="PowBackward0")
+@elementwise(lambda xp, g, x: g * 2 * xp.conj(x), node="PowBackward0", zero_safe=True)
 def square(xp, x, /):
     return xp.square(x)
 
@@ -85,12 +85,12 @@ def _pow_exponent_rule(xp, g, x1, x2, result):
     return xp.where((x1 == 0) & (exponent >= 0), xp.zeros_like(grad), grad)
 
 
-@elementwise(_pow_base_rule, None, node="PowBackward0")
+@elementwise(_pow_base_rule, None, node="PowBackward0", zero_safe=True)
 def _pow_scalar_exponent(xp, x1, x2, /):
     return x1 ** x2
 
 
-@elementwise(_pow_base_rule, _pow_exponent_rule, node="PowBackward1")
+@elementwise(_pow_base_rule, _pow_exponent_rule, node="PowBackward1", zero_safe=True)
 def _pow_tensors(xp, x1, x2, /):
     return x1 ** x2
 
@@ -128,22 +128,22 @@ def expm1(xp, x, /):
     return xp.expm1(x)
 
 
-@elementwise(lambda xp, g, x: g / xp.conj(x), node="LogBackward0")
+@elementwise(lambda xp, g, x: g / xp.conj(x), node="LogBackward0", zero_safe=True)
 def log(xp, x, /):
     return xp.log(x)
 
 
-@elementwise(lambda xp, g, x: g / xp.conj(x + 1), node="Log1PBackward0")
+@elementwise(lambda xp, g, x: g / xp.conj(x + 1), node="Log1PBackward0", zero_safe=True)
 def log1p(xp, x, /):
     return xp.log1p(x)
 
 
-@elementwise(lambda xp, g, x: g / xp.conj(x * math.log(2.0)), node="Log2Backward0")
+@elementwise(lambda xp, g, x: g / xp.conj(x * math.log(2.0)), node="Log2Backward0", zero_safe=True)
 def log2(xp, x, /):
     return xp.log2(x)
 
 
-@elementwise(lambda xp, g, x: g / xp.conj(x * math.log(10.0)), node="Log10Backward0")
+@elementwise(lambda xp, g, x: g / xp.conj(x * math.log(10.0)), node="Log10Backward0", zero_safe=True)
 def log10(xp, x, /):
     return xp.log10(x)
 
@@ -154,7 +154,7 @@ def logaddexp(xp, x1, x2, /):
     return xp.logaddexp(x1, x2)
 
 
-@elementwise(lambda xp, g, result: g / xp.conj(2 * result), node="SqrtBackward0")
+@elementwise(lambda xp, g, result: g / xp.conj(2 * result), node="SqrtBackward0", zero_safe=True)
 def sqrt(xp, x, /):
     return xp.sqrt(x)
 
@@ -176,12 +176,12 @@ def tan(xp, x, /):
     return xp.tan(x)
 
 
-@elementwise(lambda xp, g, x: g / xp.conj(xp.sqrt(1 - x * x)), node="AsinBackward0")
+@elementwise(lambda xp, g, x: g / xp.conj(xp.sqrt(1 - x * x)), node="AsinBackward0", zero_safe=True)
 def asin(xp, x, /):
     return xp.asin(x)
 
 
-@elementwise(lambda xp, g, x: -g / xp.conj(xp.sqrt(1 - x * x)), node="AcosBackward0")
+@elementwise(lambda xp, g, x: -g / xp.conj(xp.sqrt(1 - x * x)), node="AcosBackward0", zero_safe=True)
 def acos(xp, x, /):
     return xp.acos(x)
 
@@ -218,12 +218,12 @@ def asinh(xp, x, /):
 
 
 @elementwise(lambda xp, g, x: g / xp.conj(xp.sqrt(x - 1) * xp.sqrt(x + 1)),
-             node="AcoshBackward0")
+             node="AcoshBackward0", zero_safe=True)
 def acosh(xp, x, /):
     return xp.acosh(x)
 
 
-@elementwise(lambda xp, g, x: g / xp.conj(1 - x * x), node="AtanhBackward0")
+@elementwise(lambda xp, g, x: g / xp.conj(1 - x * x), node="AtanhBackward0", zero_safe=True)
 def atanh(xp, x, /):
     return xp.atanh(x)
 
