@@ -3,9 +3,15 @@ once per backend profile, and is skipped, with the reason, where that backend ca
 be used here (not installed, or no GPU for CuPy)."""
 from __future__ import annotations
 
-import pytest
+import os
 
-import arraygrad
+# SciPy reads this once, at import: its array-API dispatch must be on before any test
+# imports it (tests/test_dropin.py).
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
+import pytest  # noqa: E402
+
+import arraygrad  # noqa: E402
 from arraygrad.backend import BackendUnavailable, available_names, get_backend
 
 

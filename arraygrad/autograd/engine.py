@@ -146,12 +146,18 @@ def _graph_namespace():
             is_complex=lambda a: a.dtype.kind == "complex floating",
             native=lambda dtype: dtype,
             setitem=lambda a, key, value: _index_put(a, value, key),
-            zeros_like_shape=lambda g, shape: arraygrad.zeros(shape, dtype=g.dtype,
-                                                               device=g.device))
+            zeros_like_shape=_zeros_beside)
     return _GRAPH_NAMESPACE
 
 
 _GRAPH_NAMESPACE = None
+
+
+def _zeros_beside(g, shape):
+    """A constant tensor of zeros of ``shape`` on ``g``'s backend, dtype and device."""
+    from ..tensor import Tensor
+    b = g._backend
+    return Tensor._wrap(b.ns.zeros(shape, dtype=g.data.dtype, device=g.device), b)
 
 
 def _dependencies(roots) -> dict:

@@ -4,11 +4,11 @@ Each module is a table of forwards and their gradient rules, listed in its
 extensions are sub-namespaces (``arraygrad.linalg``, ``arraygrad.fft``)."""
 from __future__ import annotations
 
-from . import (creation, dtypes, elementwise, indexing, linalg, manipulation, searching,
-               sets, sorting, statistical, utility)
+from . import (creation, dtypes, elementwise, indexing, indexing_functions, linalg,
+               manipulation, searching, sets, sorting, statistical, utility)
 
-SECTIONS = (creation, dtypes, elementwise, indexing, linalg, manipulation, searching,
-            sets, sorting, statistical, utility)
+SECTIONS = (creation, dtypes, elementwise, indexing, indexing_functions, linalg,
+            manipulation, searching, sets, sorting, statistical, utility)
 
 # Functions of the linalg extension that are not also in the main namespace.
 LINALG_ONLY = frozenset(getattr(linalg, "EXTENSION_ONLY", ()))

@@ -65,5 +65,19 @@ class RuleNamespace:
 
     def place(self, shape, key, g):
         """An array of zeros of ``shape`` with ``g`` at ``key``: the gradient of
-        ``x[key]`` with respect to ``x``."""
-        return self.setitem(self._zeros(g, shape), key, g)
+        ``x[key]`` with respect to ``x`` (for keys that select each element once)."""
+        zeros = self._zeros(g, shape)
+        key = key if isinstance(key, tuple) else (key,)
+        if any(k is None for k in key):  # assignment takes no new axes: drop them
+            key = tuple(k for k in key if k is not None)
+            g = self.reshape(g, tuple(zeros[key].shape))
+        return self.setitem(zeros, full_key(key), g)
+
+
+def full_key(key: tuple) -> tuple:
+    """A basic index (integers and slices) with a trailing ellipsis where it has none:
+    the same selection, in the form the standard requires of an index that does not
+    name every axis. Keys with arrays are left as they are."""
+    if all(isinstance(k, (int, slice)) for k in key):
+        return (*key, Ellipsis)
+    return key

@@ -6,9 +6,14 @@ tensor to a new array made by a recorded, differentiable index assignment.
 """
 from __future__ import annotations
 
+import math
+
+import array_api_compat
+
 from ..autograd.grad_mode import is_grad_enabled
 from .. import tensor as _tensor
 from ._define import defop
+from .indexing_functions import _constant, scatter_add
 
 Tensor = _tensor.Tensor
 
@@ -33,7 +38,33 @@ def _getitem_forward(xp, x, key, /):
     return x[key]
 
 
-_getitem_rule = (lambda xp, g, x_shape, key: xp.place(x_shape, key, g),)
+def _is_integer_array(k) -> bool:
+    if isinstance(k, (int, slice, type(None), type(Ellipsis))):
+        return False
+    xp = array_api_compat.array_namespace(k)
+    return not xp.isdtype(k.dtype, "bool")
+
+
+@defop()
+def _linear_positions(xp, like, /, shape, key):
+    """The flat position in an array of ``shape`` of each element ``x[key]`` selects."""
+    n = math.prod(shape)
+    positions = xp.reshape(xp.arange(n, device=array_api_compat.device(like)), shape)
+    return xp.reshape(positions[key], (-1,))
+
+
+def _getitem_rule(xp, g, x_shape, key):
+    """Put ``g`` back where ``x[key]`` took it from. Integer-array keys may select an
+    element more than once, so their gradient is a scatter-ADD."""
+    items = key if isinstance(key, tuple) else (key,)
+    if any(_is_integer_array(k) for k in items):
+        positions = _constant(xp, _linear_positions, g, x_shape, key)
+        flat = scatter_add(xp, xp.reshape(g, (-1,)), positions, math.prod(x_shape), 0)
+        return xp.reshape(flat, x_shape)
+    return xp.place(x_shape, key, g)
+
+
+_getitem_rule = (_getitem_rule,)
 # PyTorch's node names: a single integer selects, slices slice, arrays index.
 _select = defop(*_getitem_rule, node="SelectBackward0")(_getitem_forward)
 _slice = defop(*_getitem_rule, node="SliceBackward0")(_getitem_forward)
