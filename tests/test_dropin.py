@@ -71,6 +71,9 @@ CLIENTS = {
 
 # Backends whose namespace gaps keep a client from running, with the reason.
 GAPS = {
+    ("dask", "sklearn.StandardScaler"): "scikit-learn indexes with a boolean mask, whose "
+                                        "result Dask cannot broadcast lazily (unknown "
+                                        "chunk sizes)",
     ("dask", "xpx.apply_where"): "apply_where indexes with a boolean mask: the result has "
                                  "unknown chunk sizes, which Dask cannot broadcast lazily",
 }
