@@ -19,8 +19,8 @@ class Info:
     def default_device(self):
         return self._info.default_device()
 
-    def devices(self) -> list:
-        return list(self._info.devices())
+    def devices(self) -> tuple:
+        return tuple(self._info.devices())
 
     def default_dtypes(self, *, device=None) -> dict:
         b = self._backend

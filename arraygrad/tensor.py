@@ -234,10 +234,14 @@ class Tensor(TorchMethods):
             host = host.astype(dtype)
         return host.copy() if copy else host
 
-    def __dlpack__(self, **kwargs):
+    def __dlpack__(self, /, *, stream=None, max_version=None, dl_device=None, copy=None):
         if self._requires_grad:
             raise RuntimeError(CUT_GRAPH.format(what="DLPack capsule"))
-        return self._dlpack_source().__dlpack__(**kwargs)
+        options = {"stream": stream, "max_version": max_version, "dl_device": dl_device,
+                   "copy": copy}
+        # Pass on only what was asked: older exporters do not know the newer keywords.
+        return self._dlpack_source().__dlpack__(
+            **{k: v for k, v in options.items() if v is not None})
 
     def __dlpack_device__(self):
         return self._dlpack_source().__dlpack_device__()
@@ -435,41 +439,51 @@ def edge_of(t: Tensor):
 
 def mixed_backends(what: str, a, b) -> TypeError:
     return TypeError(f"{what}: cannot mix tensors of the {a.name!r} and {b.name!r} backends; "
-                     f"move one with arraygrad.asarray(x.numpy(), ...) or use one backend")
+                     f"move one with arraygrad.asarray(x.detach(), backend={a.name!r}) "
+                     "or use one backend throughout")
 
 
 def asarray(obj, /, *, dtype=None, device=None, copy=None, requires_grad=False, backend=None):
     """A tensor from a tensor, a backend array, a Python scalar or a nested sequence.
 
     A backend array keeps its backend and device and is not copied unless asked;
-    anything else is made on the current backend (or ``backend``).
+    anything else is made on the current backend. ``backend`` (a name) asks for
+    another backend: values then travel through a host copy, e.g.
+    ``asarray(t.detach().numpy(), backend="torch")``.
     """
+    if isinstance(backend, str):
+        backend = _backend_mod.get_backend(backend)
     if isinstance(obj, Tensor):
-        t = obj
-        if dtype is not None and dtype != t.dtype:
-            t = _ops.astype(t, dtype)
-            copy = copy and t is obj
-        if device is not None and device != t.device:
-            t = _ops.to_device(t, device)
-        if copy:
-            t = _ops.copy(t)
-        elif copy is False and t is not obj:
-            raise ValueError("asarray(copy=False) cannot avoid a copy to change dtype or device")
-    else:
-        if _backend_mod.is_backend_array(obj):
-            b = _backend_mod.backend_of_array(obj)
-            if backend is not None and b is not backend:
-                raise mixed_backends("asarray", backend, b)
-            obj = b.adopt(obj)
+        if backend is not None and backend is not obj._backend:
+            obj = obj._host("tensor of another backend")
         else:
-            b = backend or current_backend()
-            if dtype is None:
-                dtype = _infer_dtype(obj, b)
-        data = b.xp.asarray(obj, dtype=b.native(dtype), device=device, copy=copy)
-        t = Tensor._wrap(data, b)
-    if requires_grad:
-        t.requires_grad_(True)
-    return t
+            return _convert(obj, dtype, device, copy, requires_grad)
+    if _backend_mod.is_backend_array(obj):
+        b = _backend_mod.backend_of_array(obj)
+        if backend is not None and backend is not b:
+            obj, b = b.to_host(obj), backend
+        else:
+            obj = b.adopt(obj)
+    else:
+        b = backend or current_backend()
+        if dtype is None:
+            dtype = _infer_dtype(obj, b)
+    t = Tensor._wrap(b.xp.asarray(obj, dtype=b.native(dtype), device=device, copy=copy), b)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def _convert(t: Tensor, dtype, device, copy, requires_grad) -> Tensor:
+    """``asarray`` of a tensor: itself, or a recorded conversion of it."""
+    original = t
+    if dtype is not None and dtype != t.dtype:
+        t = _ops.astype(t, dtype)
+    if device is not None and device != t.device:
+        t = _ops.to_device(t, device)
+    if copy and t is original:
+        t = _ops.copy(t)
+    elif copy is False and t is not original:
+        raise ValueError("asarray(copy=False) cannot avoid a copy to change dtype or device")
+    return t.requires_grad_(True) if requires_grad else t
 
 
 def _infer_dtype(obj, backend):

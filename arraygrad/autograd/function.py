@@ -21,7 +21,8 @@ SECOND_BACKWARD = (
 FREED = ("<freed>",)
 
 # Saved values that are not arrays: kept after backward, since they cost nothing.
-_PLAIN = (int, float, complex, str, tuple, type(None), DType)
+# Exact types: a NumPy scalar (a float subclass) is an array value.
+_PLAIN = (int, float, complex, bool, str, tuple, type(None), DType)
 
 
 class Node:
@@ -75,7 +76,7 @@ class Node:
         Python values (scalars, shapes, axes) keeps them and can run again, as in
         PyTorch."""
         saved = self._saved
-        if saved and saved is not FREED and not all(isinstance(v, _PLAIN) for v in saved):
+        if saved and saved is not FREED and not all(type(v) in _PLAIN for v in saved):
             self._saved = FREED
 
 

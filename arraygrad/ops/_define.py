@@ -260,7 +260,7 @@ class Op:
             if kind == "input":
                 if self.variadic:
                     value = [Tensor._from_edge(v, None, e) for v, e in zip(value, edges)]
-                elif not isinstance(value, _PY_SCALARS) and value is not None:
+                elif type(value) not in _PY_SCALARS and value is not None:  # not np.float64
                     value = Tensor._from_edge(value, None, edges[key])
             elif kind == "result":
                 if self.outputs > 1:

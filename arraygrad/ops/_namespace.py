@@ -67,11 +67,42 @@ class RuleNamespace:
         """An array of zeros of ``shape`` with ``g`` at ``key``: the gradient of
         ``x[key]`` with respect to ``x`` (for keys that select each element once)."""
         zeros = self._zeros(g, shape)
+        if 0 in tuple(g.shape):  # nothing selected (Dask cannot assign an empty block)
+            return zeros
         key = key if isinstance(key, tuple) else (key,)
         if any(k is None for k in key):  # assignment takes no new axes: drop them
             key = tuple(k for k in key if k is not None)
             g = self.reshape(g, tuple(zeros[key].shape))
+        key, flipped = _ascending(key, shape)
+        if flipped:
+            g = self.flip(g, axis=flipped)
         return self.setitem(zeros, full_key(key), g)
+
+
+def _ascending(key: tuple, shape: tuple):
+    """A basic key with every negative-step slice turned into the positive-step slice of
+    the same elements, and the axes of the selection that come out reversed (Dask
+    assigns through negative steps in the wrong order; the standard allows either)."""
+    if not all(isinstance(k, (int, slice)) or k is Ellipsis for k in key):
+        return key, ()
+    n_named = sum(k is not Ellipsis for k in key)
+    axis, out_axis, new_key, flipped = 0, 0, [], []
+    for k in key:
+        if k is Ellipsis:
+            skipped = len(shape) - n_named
+            axis += skipped
+            out_axis += skipped
+            new_key.append(k)
+            continue
+        if isinstance(k, slice):
+            if k.step is not None and k.step < 0:
+                picked = range(*k.indices(shape[axis]))
+                k = slice(picked[-1], picked[0] + 1, -k.step) if picked else slice(0, 0)
+                flipped.append(out_axis)
+            out_axis += 1
+        axis += 1
+        new_key.append(k)
+    return tuple(new_key), tuple(flipped)
 
 
 def full_key(key: tuple) -> tuple:

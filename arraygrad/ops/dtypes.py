@@ -1,6 +1,7 @@
 """Data type functions that move values between dtypes and devices, with VJPs."""
 from __future__ import annotations
 
+from ..dtypes import real_of
 from ._define import defop
 
 
@@ -74,9 +75,11 @@ class iinfo_object:
 
 
 def finfo(type, /) -> finfo_object:
+    """Limits of a floating dtype; for a complex one, of its real and imaginary parts
+    (``dtype`` is then the real dtype, as the standard says)."""
     b = _backend_for(type)
     dtype = b.dtype(_dtype_of(type))
-    return finfo_object(b.xp.finfo(b.native(dtype)), dtype)
+    return finfo_object(b.xp.finfo(b.native(dtype)), real_of(dtype))
 
 
 def iinfo(type, /) -> iinfo_object:
