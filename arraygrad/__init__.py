@@ -13,7 +13,7 @@ from .dtypes import (DType, bool, complex64, complex128, float32, float64, int8,
                      int32, int64, uint8, uint16, uint32, uint64)
 import math as _math
 
-from .tensor import Tensor, asarray, tensor  # first: the operations need Tensor
+from ._tensor import Tensor, asarray, tensor  # first: the operations need Tensor
 from .ops import *  # noqa: F401,F403
 from .ops import __all__ as _ops_all
 from . import autograd, fft, linalg  # noqa: E402

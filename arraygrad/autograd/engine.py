@@ -36,7 +36,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
          allow_unused=False, materialize_grads=False):
     """The gradients of ``outputs`` with respect to ``inputs``, returned rather than
     accumulated into ``.grad``."""
-    from ..tensor import Tensor
+    from .._tensor import Tensor
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
     for i, t in enumerate(inputs):
@@ -63,7 +63,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 def _as_tuple(value) -> tuple:
-    from ..tensor import Tensor
+    from .._tensor import Tensor
     if value is None:
         return ()
     if isinstance(value, Tensor):
@@ -73,7 +73,7 @@ def _as_tuple(value) -> tuple:
 
 def _root_gradients(tensors, grad_tensors, create_graph):
     """Validate the roots and their seed gradients (PyTorch's ``_make_grads``)."""
-    from ..tensor import Tensor, asarray, edge_of, mixed_backends
+    from .._tensor import Tensor, asarray, edge_of, mixed_backends
     if grad_tensors is None:
         grad_tensors = (None,) * len(tensors)
     grad_tensors = _as_tuple(grad_tensors) if not isinstance(grad_tensors, (list, tuple)) \
@@ -108,7 +108,7 @@ def _root_gradients(tensors, grad_tensors, create_graph):
 
 
 def _check_gradient(i, t, g):
-    from ..tensor import Tensor, asarray, mixed_backends
+    from .._tensor import Tensor, asarray, mixed_backends
     from .. import backend as _backend_mod
     if not isinstance(g, Tensor):
         if not _backend_mod.is_backend_array(g):
@@ -155,7 +155,7 @@ _GRAPH_NAMESPACE = None
 
 def _zeros_beside(g, shape):
     """A constant tensor of zeros of ``shape`` on ``g``'s backend, dtype and device."""
-    from ..tensor import Tensor
+    from .._tensor import Tensor
     b = g._backend
     return Tensor._wrap(b.ns.zeros(shape, dtype=g.data.dtype, device=g.device), b)
 
@@ -195,7 +195,7 @@ def _add_into(buffers, vertex, nr, g):
 
 
 def _run(roots, grads, backend, retain_graph, create_graph, inputs, capture):
-    from ..tensor import Tensor
+    from .._tensor import Tensor
     xp = _graph_namespace() if create_graph else backend.ns
     deps = _dependencies(roots)
     buffers = {}
@@ -262,7 +262,7 @@ def _run(roots, grads, backend, retain_graph, create_graph, inputs, capture):
 def _accumulate(t, g, backend, create_graph):
     """Add ``g`` into ``t.grad``: the same grad tensor is kept and rebound to the sum,
     except under ``create_graph``, where the sum is a new recorded tensor."""
-    from ..tensor import Tensor
+    from .._tensor import Tensor
     old = t._grad
     if create_graph:
         if not isinstance(g, Tensor):

@@ -164,7 +164,7 @@ class CustomNode(Node):
             self._saved = FREED
 
     def _unpack_saved(self):
-        from ..tensor import Tensor
+        from .._tensor import Tensor
         saved = []
         for data, backend, edge in self._saved:
             if data is None:
@@ -174,7 +174,7 @@ class CustomNode(Node):
         return tuple(saved)
 
     def _apply(self, grads, xp, create_graph):
-        from ..tensor import Tensor
+        from .._tensor import Tensor
         if self.n_outputs == 1:
             grads = (grads,)
         wrapped = []
@@ -232,7 +232,7 @@ class Function(metaclass=_FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from ..tensor import Tensor, edge_of
+        from .._tensor import Tensor, edge_of
         ctx = FunctionCtx()
         ctx._node = None
         ctx._to_save = ()

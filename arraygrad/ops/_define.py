@@ -26,7 +26,7 @@ from operator import itemgetter
 
 from ..autograd.function import OpNode
 from ..autograd.grad_mode import is_grad_enabled
-from .. import tensor as _tensor
+from .. import _tensor
 
 Tensor = _tensor.Tensor
 edge_of = _tensor.edge_of

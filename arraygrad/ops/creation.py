@@ -4,7 +4,8 @@ tensor, for the ``*_like`` forms), with PyTorch's conveniences (``ones(2, 2)``,
 from __future__ import annotations
 
 from .. import backend as _backend
-from .. import tensor as _tensor
+from .. import _tensor
+from ._define import defop
 
 Tensor = _tensor.Tensor
 
@@ -116,4 +117,78 @@ def manual_seed(seed: int) -> None:
     """Seed the random numbers of ``randn`` and ``rand`` on every backend."""
     _backend.seed(seed)
 
-__all__ = ["arange", "empty", "empty_like", "eye", "full", "full_like", "linspace", "manual_seed", "ones", "ones_like", "rand", "randn", "zeros", "zeros_like"]
+
+# -- from arrays: triangles, grids, DLPack ----------------------------------------
+
+@defop(lambda xp, g, k: xp.tril(g, k=k), node="TrilBackward0")
+def tril(xp, x, /, *, k=0):
+    """The lower triangle of (each matrix of) ``x``: zeros above the ``k``-th diagonal."""
+    _matrices("tril", x)
+    return xp.tril(x, k=k)
+
+
+@defop(lambda xp, g, k: xp.triu(g, k=k), node="TriuBackward0")
+def triu(xp, x, /, *, k=0):
+    """The upper triangle of (each matrix of) ``x``: zeros below the ``k``-th diagonal."""
+    _matrices("triu", x)
+    return xp.triu(x, k=k)
+
+
+def _matrices(name, x):
+    if x.ndim < 2:  # NumPy would take a 1-d array as a row to repeat
+        raise ValueError(f"{name} expects an array of matrices (at least 2-d), not {x.ndim}-d")
+
+
+def meshgrid(*arrays, indexing="xy") -> tuple:
+    """Coordinate grids from 1-d arrays, as a tuple (``indexing="xy"``: Cartesian, the
+    first two output axes swapped; ``"ij"``: matrix). Each grid is its array reshaped
+    and broadcast (PyTorch's ViewBackward0 then ExpandBackward0), so it is
+    differentiable, with the gradient summed back over the broadcast axes."""
+    from .manipulation import _as_tensors, broadcast_to, reshape
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', not {indexing!r}")
+    arrays = _as_tensors(arrays)
+    for a in arrays:
+        if a.ndim != 1:
+            raise ValueError(f"meshgrid expects 1-d arrays, not {a.ndim}-d")
+    n = len(arrays)
+    position = list(range(n))
+    if indexing == "xy" and n > 1:
+        position[0], position[1] = 1, 0
+    shape = [0] * n
+    for a, p in zip(arrays, position):
+        shape[p] = a.shape[0]
+    grids = []
+    for a, p in zip(arrays, position):
+        view = tuple(shape[p] if i == p else 1 for i in range(n))
+        grids.append(broadcast_to(reshape(a, view), tuple(shape)))
+    return tuple(grids)
+
+
+def from_dlpack(x, /, *, device=None, copy=None) -> Tensor:
+    """A tensor (without gradient history) sharing or copying the memory of ``x``, any
+    object with ``__dlpack__``. It is made on the backend of ``x`` when ``x`` is a
+    tensor or an array of a backend arraygrad knows, else on the current backend. A
+    tensor that requires grad refuses, as in PyTorch: detach it first."""
+    if isinstance(x, Tensor):
+        b = x._backend
+    elif _backend.is_backend_array(x):
+        try:
+            b = _backend.backend_of_array(x)
+        except TypeError:
+            b = _backend.current()
+    else:
+        b = _backend.current()
+    if not hasattr(b.xp, "from_dlpack"):
+        raise NotImplementedError(f"from_dlpack is not supported on the {b.name} backend "
+                                  f"(its namespace has no from_dlpack)")
+    kwargs = {}
+    if device is not None:
+        kwargs["device"] = device
+    if copy is not None:
+        kwargs["copy"] = copy
+    return Tensor._wrap(b.xp.from_dlpack(x, **kwargs), b)
+
+__all__ = ["arange", "empty", "empty_like", "eye", "from_dlpack", "full", "full_like", "linspace",
+           "manual_seed", "meshgrid", "ones", "ones_like", "rand", "randn", "tril", "triu",
+           "zeros", "zeros_like"]

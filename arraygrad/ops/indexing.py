@@ -11,7 +11,7 @@ import math
 import array_api_compat
 
 from ..autograd.grad_mode import is_grad_enabled
-from .. import tensor as _tensor
+from .. import _tensor
 from ._define import defop
 from .indexing_functions import _constant, scatter_add
 
