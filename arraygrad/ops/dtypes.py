@@ -28,7 +28,7 @@ def to_device(xp, x, device, /, *, stream=None):
 
 def _backend_for(*values):
     from .. import backend as _backend
-    from ..tensor import Tensor
+    from .._tensor import Tensor
     for v in values:
         if isinstance(v, Tensor):
             return v._backend
@@ -36,7 +36,7 @@ def _backend_for(*values):
 
 
 def _dtype_of(value):
-    from ..tensor import Tensor
+    from .._tensor import Tensor
     return value.dtype if isinstance(value, Tensor) else value
 
 
