@@ -1,12 +1,243 @@
-"""Linear algebra: the standard's ``matmul``, ``matrix_transpose`` and the ``linalg``
-extension's ``vector_norm``, with their VJPs."""
+"""Linear algebra: the standard's ``matmul``, ``matrix_transpose``, ``tensordot`` and
+``vecdot`` (main namespace and ``linalg``) and every function of the ``linalg``
+extension (2025.12), with their vector-Jacobian products.
+
+The rules follow PyTorch's derivative formulas (``derivatives.yaml`` and
+``FunctionsManual.cpp``: ``linalg_eig_backward``, ``svd_backward``,
+``cholesky_backward``, ``linalg_det_backward``, ``slogdet_backward``,
+``pinv_backward``, ``linalg_qr_backward``, ``linalg_solve_backward``), on stacks of
+matrices and on complex inputs (the conjugate Wirtinger convention). Every rule is
+written with the standard's functions only, so under ``create_graph=True`` it runs on
+Tensors and is differentiable again; the linear-algebra calls inside rules go through
+``_run``, which records this module's own operations on Tensors and calls their
+forwards on raw arrays.
+
+Multi-output functions return namedtuples of Tensors with the standard's field names
+(``EighResult``, ``EigResult``, ``QRResult``, ``SlogdetResult``, ``SVDResult``).
+Decompositions are not unique: as in PyTorch, a loss must not depend on the phase (or,
+for real inputs, the sign) of eigenvectors and singular vectors; PyTorch checks this on
+the values, which a lazy backend cannot, so the check is not made here.
+
+Backends: every backend's ``linalg`` namespace is used directly, except on dask, whose
+``linalg`` takes 2-D arrays only and lacks several functions. There stacks are done
+matrix by matrix; ``cross``, ``matrix_power``, ``pinv``, ``svdvals``, ``matrix_rank``
+and the upper ``cholesky`` are written in standard terms; ``det``, ``slogdet``,
+``eigh``, ``eigvalsh``, ``eig`` and ``eigvals`` raise ``NotImplementedError`` (dask has
+no determinant or eigensolver), as do ``svd(full_matrices=True)`` and
+``qr(mode="complete")`` of non-square matrices (dask computes reduced forms only).
+"""
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 
+import array_api_compat
+
+from .. import _tensor
+from ..autograd.grad_mode import is_grad_enabled
 from ._axes import expand_reduced
 from ._define import defop
 
+Tensor = _tensor.Tensor
+
+EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
+EigResult = namedtuple("EigResult", ["eigenvalues", "eigenvectors"])
+QRResult = namedtuple("QRResult", ["Q", "R"])
+SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
+SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
+
+
+# -- helpers shared by forwards and rules (shapes and Python values only) -------------
+
+def _ns():
+    """arraygrad's own namespace, for the functions composed of other operations."""
+    import arraygrad
+    return arraygrad
+
+
+def _linalg(xp, a):
+    """``xp.linalg``. array_api_strict serves its extensions through a module
+    ``__getattr__`` that the rule namespace does not copy: take it from the array."""
+    ns = getattr(xp, "linalg", None)
+    if ns is None:
+        ns = array_api_compat.array_namespace(a).linalg
+    return ns
+
+
+def _is_dask(*arrays) -> bool:
+    return any(array_api_compat.is_dask_array(a) for a in arrays)
+
+
+def _no_dask(name: str, why: str = "") -> NotImplementedError:
+    return NotImplementedError(
+        f"linalg.{name} is not available on the dask backend: "
+        f"{why or 'dask.array (and array-api-compat dask namespace) has no ' + name}")
+
+
+def _run(op, xp, *args, **kwargs):
+    """Operation ``op`` of this module inside a rule: recorded on Tensors (under
+    ``create_graph``), its forward on raw arrays (an ordinary backward)."""
+    if any(isinstance(a, Tensor) for a in args):
+        return op(*args, **kwargs)
+    return op.op.forward(xp, *args, **kwargs)
+
+
+def _array(xp, a):
+    """A 0-d result as a 0-d array: NumPy gives scalars (np.float64 is a float), which
+    the graph would take for Python constants when it saves them."""
+    return xp.asarray(a) if isinstance(a, (int, float, complex)) else a
+
+
+def _wants_grad(x) -> bool:
+    return isinstance(x, Tensor) and x.requires_grad and is_grad_enabled()
+
+
+def _mH(xp, a):
+    """The conjugate transpose of a stack of matrices."""
+    return xp.conj(xp.matrix_transpose(a))
+
+
+def _constant(xp, like, build):
+    """A constant made by ``build(ns, dtype, device)`` on the backend and device of
+    ``like`` (a Tensor when ``like`` is one, so it can meet it in a recorded rule)."""
+    if isinstance(like, Tensor):
+        backend = like._backend
+        data = like.data
+        return Tensor._wrap(build(backend.ns, data.dtype, array_api_compat.device(data)),
+                            backend)
+    return build(xp, like.dtype, array_api_compat.device(like))
+
+
+def _band(xp, like, n: int, m: int, k: int = 0, where: str = "eq"):
+    """An ``n`` x ``m`` 0/1 matrix of ``like``'s dtype, with ones where the column
+    minus the row is ``k`` (``eq``: an identity), at most ``k`` (``le``: a lower
+    triangle) or at least ``k`` (``ge``: an upper triangle). Built from ``arange``
+    because dask's ``eye`` is broken for more columns than rows."""
+    def build(ns, dtype, device):
+        rows = ns.reshape(ns.arange(n, device=device), (n, 1)) + k
+        cols = ns.reshape(ns.arange(m, device=device), (1, m))
+        mask = {"eq": rows == cols, "le": cols <= rows, "ge": cols >= rows}[where]
+        return ns.astype(mask, dtype)
+    return _constant(xp, like, build)
+
+
+def _eye(xp, like, n: int, m: int | None = None, k: int = 0):
+    return _band(xp, like, n, n if m is None else m, k, "eq")
+
+
+def _diag_embed(xp, v, eye):
+    """Square matrices with ``v`` (..., n) on their diagonals."""
+    return xp.expand_dims(v, axis=-2) * eye
+
+
+def _diag(xp, a):
+    return _run(diagonal, xp, a)
+
+
+def _eps(xp, a) -> float:
+    """The machine epsilon of ``a``'s precision."""
+    single = a.dtype == xp.float32 or a.dtype == xp.complex64
+    return 1.1920928955078125e-07 if single else 2.220446049250313e-16
+
+
+def _broadcast_shapes(*shapes) -> tuple:
+    ndim = max((len(s) for s in shapes), default=0)
+    out = []
+    for i in range(ndim):
+        sizes = {s[len(s) - ndim + i] for s in shapes if len(s) - ndim + i >= 0} - {1}
+        if len(sizes) > 1:
+            raise ValueError(f"shapes {shapes} cannot be broadcast together")
+        out.append(sizes.pop() if sizes else 1)
+    return tuple(out)
+
+
+def _stacked(xp, fn, arrays, cores, outputs=1):
+    """``fn`` applied matrix by matrix over the broadcast batch dimensions (dask's
+    ``linalg`` takes 2-D arrays only). ``cores[i]`` is the number of core dimensions
+    of ``arrays[i]`` (2 for a matrix, 1 for a vector)."""
+    batch = _broadcast_shapes(*(tuple(a.shape[:a.ndim - c]) for a, c in zip(arrays, cores)))
+    if not batch:
+        return fn(*arrays)
+    arrays = [xp.broadcast_to(a, batch + tuple(a.shape[a.ndim - c:]))
+              for a, c in zip(arrays, cores)]
+    count = math.prod(batch)
+    flat = [xp.reshape(a, (count,) + tuple(a.shape[len(batch):])) for a in arrays]
+    if count == 0:
+        # An empty stack: find the result's core shape on a stand-in matrix.
+        probes = [_stand_in(xp, a) if c == 2
+                  else xp.ones(a.shape[-1:], dtype=a.dtype) for a, c in zip(arrays, cores)]
+        r = fn(*probes)
+        parts = (r,) if outputs == 1 else tuple(r)
+        parts = tuple(xp.broadcast_to(p, batch + tuple(p.shape)) for p in parts)
+        return parts[0] if outputs == 1 else parts
+    results = [fn(*(f[i] for f in flat)) for i in range(count)]
+    if outputs == 1:
+        out = xp.stack(results)
+        return xp.reshape(out, batch + tuple(out.shape[1:]))
+    parts = []
+    for j in range(outputs):
+        out = xp.stack([r[j] for r in results])
+        parts.append(xp.reshape(out, batch + tuple(out.shape[1:])))
+    return tuple(parts)
+
+
+def _stand_in(xp, a):
+    """An identity-like matrix of ``a``'s core shape (dask's ``eye`` fails for more
+    columns than rows)."""
+    m, n = a.shape[-2:]
+    if m >= n:
+        return xp.eye(m, n, dtype=a.dtype)
+    return xp.matrix_transpose(xp.eye(n, m, dtype=a.dtype))
+
+
+def _per_matrix(xp, name, x, **kwargs):
+    """``xp.linalg.<name>(x)``, matrix by matrix on dask."""
+    la = _linalg(xp, x)
+    fn = getattr(la, name)
+    if _is_dask(x):
+        if x.ndim > 2:
+            return _as_dtype(xp, _stacked(xp, lambda a: fn(a, **kwargs), [x], [2]), x.dtype)
+        return _as_dtype(xp, fn(x, **kwargs), x.dtype)
+    return fn(x, **kwargs)
+
+
+def _as_dtype(xp, a, dtype):
+    """``a`` in ``dtype``: dask's scipy-based solvers return float64 for float32."""
+    return a if a.dtype == dtype else xp.astype(a, dtype)
+
+
+def _real_dtype(xp, dtype):
+    return xp.finfo(dtype).dtype
+
+
+def _vector_axis(axis: int, *shapes) -> int:
+    """``axis`` of the broadcast vectors as a negative index (the standard's form;
+    array_api_strict accepts no other)."""
+    ndim = max(len(s) for s in shapes)
+    if not -ndim <= axis < ndim:
+        raise IndexError(f"axis {axis} is out of bounds for arrays of dimension {ndim}")
+    return axis - ndim if axis >= 0 else axis
+
+
+def _square(name, x):
+    if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
+        raise ValueError(f"linalg.{name} needs square matrices (shape (..., n, n)), "
+                         f"not shape {tuple(x.shape)}")
+
+
+def _exclusive_prod(xp, s, eye):
+    """``prod_{j != i} s_j`` for every ``i`` of the last axis, without division (zeros
+    allowed): PyTorch's ``prod_safe_zeros_backward``, as a product over the rows of a
+    matrix whose diagonal is 1."""
+    m = xp.expand_dims(s, axis=-2) * (1 - eye) + eye
+    n = s.shape[-1]
+    out = m[..., :, 0]
+    for j in range(1, n):
+        out = out * m[..., :, j]
+    return out
+
+
+# -- matmul, matrix_transpose (main namespace and linalg) ------------------------------
 
 def _matmul_x1_rule(xp, g, x2, x1_shape):
     x2 = xp.conj(x2)
@@ -58,6 +289,666 @@ def matrix_transpose(xp, x, /):
     return xp.matrix_transpose(x)
 
 
+# -- tensordot, vecdot (main namespace and linalg) ------------------------------------
+
+def _tensordot_axes(axes, nd1: int, nd2: int):
+    """The contracted axes of ``x1`` and ``x2`` as two lists of non-negative ints."""
+    if isinstance(axes, int):
+        if axes < 0 or axes > min(nd1, nd2):
+            raise ValueError(f"tensordot: axes={axes} must be in [0, {min(nd1, nd2)}]")
+        return list(range(nd1 - axes, nd1)), list(range(axes))
+    a, b = axes
+    a = [a] if isinstance(a, int) else list(a)
+    b = [b] if isinstance(b, int) else list(b)
+    if len(a) != len(b):
+        raise ValueError("tensordot: both sequences of axes must have the same length")
+    return [i % nd1 if nd1 else i for i in a], [j % nd2 if nd2 else j for j in b]
+
+
+def _argsort(perm):
+    return tuple(sorted(range(len(perm)), key=perm.__getitem__))
+
+
+def _tensordot_x1_rule(xp, g, x2, x1_shape, axes):
+    nd1 = len(x1_shape)
+    a_ax, b_ax = _tensordot_axes(axes, nd1, x2.ndim)
+    a_free = [i for i in range(nd1) if i not in a_ax]
+    b_free = [j for j in range(x2.ndim) if j not in b_ax]
+    fa = len(a_free)
+    r = _run(tensordot, xp, g, xp.conj(x2), axes=(list(range(fa, g.ndim)), b_free))
+    # r's axes: x1's free axes, then x1's axes paired with x2's contracted ones in
+    # x2's order.
+    perm = a_free + [a_ax[b_ax.index(j)] for j in sorted(b_ax)]
+    return xp.permute_dims(r, _argsort(perm)) if perm != sorted(perm) else r
+
+
+def _tensordot_x2_rule(xp, g, x1, x2_shape, axes):
+    nd2 = len(x2_shape)
+    a_ax, b_ax = _tensordot_axes(axes, x1.ndim, nd2)
+    a_free = [i for i in range(x1.ndim) if i not in a_ax]
+    b_free = [j for j in range(nd2) if j not in b_ax]
+    fa = len(a_free)
+    r = _run(tensordot, xp, xp.conj(x1), g, axes=(a_free, list(range(fa))))
+    perm = [b_ax[a_ax.index(i)] for i in sorted(a_ax)] + b_free
+    return xp.permute_dims(r, _argsort(perm)) if perm != sorted(perm) else r
+
+
+# PyTorch's tensordot is a composite whose result is a view: its grad_fn prints
+# ViewBackward0.
+@defop(_tensordot_x1_rule, _tensordot_x2_rule, node="ViewBackward0")
+def tensordot(xp, x1, x2, /, *, axes=2):
+    if not isinstance(axes, int):
+        a, b = axes
+        axes = ([a] if isinstance(a, int) else list(a), [b] if isinstance(b, int) else list(b))
+    return _array(xp, xp.tensordot(x1, x2, axes=axes))
+
+
+def _vecdot_expand(xp, g, axis):
+    """The gradient of the dot products with the reduced axis put back (size 1)."""
+    if axis >= 0:
+        axis -= g.ndim + 1
+    return xp.expand_dims(g, axis=axis)
+
+
+# PyTorch's vecdot is (x1.conj() * x2).sum(axis): its grad_fn prints SumBackward1.
+@defop(lambda xp, g, x2, axis: xp.conj(_vecdot_expand(xp, g, axis)) * x2,
+       lambda xp, g, x1, axis: _vecdot_expand(xp, g, axis) * x1,
+       node="SumBackward1", broadcasts=True)
+def vecdot(xp, x1, x2, /, *, axis=-1):
+    """The dot products of the vectors along ``axis``, conjugating ``x1``."""
+    axis = _vector_axis(axis, x1.shape, x2.shape)
+    return _array(xp, xp.vecdot(x1, x2, axis=axis))
+
+
+# -- the extension's structural functions -------------------------------------------
+
+def _diagonal_rule(xp, g, x_shape, offset):
+    m, n = x_shape[-2:]
+    band = _band(xp, g, m, n, offset)
+    length = g.shape[-1]
+    if offset >= 0:  # the k-th element sits in row k
+        return xp.expand_dims(g @ _eye(xp, g, length, m), axis=-1) * band
+    return xp.expand_dims(g @ _eye(xp, g, length, n), axis=-2) * band  # in column k
+
+
+@defop(_diagonal_rule, node="DiagonalBackward0")
+def diagonal(xp, x, /, *, offset=0):
+    """The ``offset``-th diagonal of each matrix."""
+    return _linalg(xp, x).diagonal(x, offset=offset)
+
+
+def _trace_rule(xp, g, x_shape, offset):
+    m, n = x_shape[-2:]
+    return xp.reshape(g, tuple(g.shape) + (1, 1)) * _band(xp, g, m, n, offset)
+
+
+@defop(_trace_rule, node="TraceBackward0", broadcasts=True)
+def trace(xp, x, /, *, offset=0, dtype=None):
+    """The sum along the ``offset``-th diagonal of each matrix."""
+    return _array(xp, _linalg(xp, x).trace(x, offset=offset, dtype=xp.native(dtype)))
+
+
+def outer(x1, x2, /):
+    """The outer product of two vectors (PyTorch's composite: a multiply)."""
+    if _ndim(x1) is None and _ndim(x2) is None:  # nested sequences
+        x1, x2 = _tensor.asarray(x1), _tensor.asarray(x2)
+    for name, v in (("x1", x1), ("x2", x2)):
+        if _ndim(v) not in (None, 1):
+            raise ValueError(f"linalg.outer: {name} must be 1-dimensional, not "
+                             f"{_ndim(v)}-dimensional")
+    ag = _ns()
+    return ag.multiply(ag.expand_dims(x1, axis=-1), x2)
+
+
+def _cross_generic(xp, x1, x2, axis):
+    """The cross product in standard terms (dask has no ``cross``)."""
+    def part(a, i):
+        return a[(Ellipsis, i) + (slice(None),) * (-axis - 1)]
+    a0, a1, a2 = (part(x1, i) for i in range(3))
+    b0, b1, b2 = (part(x2, i) for i in range(3))
+    return xp.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=axis)
+
+
+@defop(lambda xp, g, x2, axis: _run(cross, xp, xp.conj(x2), g, axis=axis),
+       lambda xp, g, x1, axis: _run(cross, xp, g, xp.conj(x1), axis=axis),
+       node="LinalgCrossBackward0", broadcasts=True)
+def cross(xp, x1, x2, /, *, axis=-1):
+    """The cross product of the 3-element vectors along ``axis``."""
+    axis = _vector_axis(axis, x1.shape, x2.shape)
+    if _is_dask(x1, x2):
+        return _cross_generic(xp, x1, x2, axis)
+    return _linalg(xp, x1).cross(x1, x2, axis=axis)
+
+
+# -- inverse, solve, determinants --------------------------------------------------
+
+@defop(lambda xp, g, result: -(_mH(xp, result) @ g @ _mH(xp, result)),
+       node="LinalgInvExBackward0")
+def inv(xp, x, /):
+    """The inverse of each square matrix."""
+    return _per_matrix(xp, "inv", x)
+
+
+def _solve_rule(xp, g, x1, result, x2_shape, needs):
+    """X = A^{-1} B: gB = A^{-H} gX, gA = -gB X^H (broadcasting undone by the
+    machinery)."""
+    vector = len(x2_shape) == 1
+    gX = xp.expand_dims(g, axis=-1) if vector else g
+    X = xp.expand_dims(result, axis=-1) if vector else result
+    gB = _run(solve, xp, _mH(xp, x1), gX)
+    gA = -(gB @ _mH(xp, X)) if needs[0] else None
+    if vector:
+        gB = gB[..., 0]
+    return [gA, gB if needs[1] else None]
+
+
+@defop(joint=_solve_rule, node="LinalgSolveExBackward0", broadcasts=True)
+def solve(xp, x1, x2, /):
+    """The solution X of x1 @ X = x2 (x2 a vector when 1-dimensional)."""
+    if _is_dask(x1, x2):
+        la = _linalg(xp, x1)
+        x = _stacked(xp, la.solve, [x1, x2], [2, 1 if x2.ndim == 1 else 2])
+        return _as_dtype(xp, x, xp.result_type(x1.dtype, x2.dtype))
+    return _linalg(xp, x1).solve(x1, x2)
+
+
+def _det_rule(xp, g, x, result):
+    """PyTorch's linalg_det_backward: d det(A) = conj(det A) A^{-H} g, through a solve
+    where |det A| >= 100 eps, and through the adjugate from an SVD where A is
+    (numerically) singular. Both are computed and the choice is made element-wise
+    (never in Python on values), each on an input that keeps the other one finite, so
+    second derivatives carry no NaN from the branch not taken."""
+    n = x.shape[-1]
+    if n == 0 or 0 in tuple(x.shape):
+        return xp.zeros_like(x)
+    eye = _eye(xp, x, n)
+    singular = xp.abs(result) < 100 * _eps(xp, x)
+    pick = xp.expand_dims(xp.expand_dims(singular, axis=-1), axis=-1)
+    d = g * xp.conj(result)
+    regular = _run(solve, xp, _mH(xp, xp.where(pick, eye, x)),
+                   xp.reshape(d, tuple(d.shape) + (1, 1)) * eye)
+    # The adjugate of A = U diag(S) Vh: conj(det U det Vh) U diag(prod_{j!=i} S_j) Vh.
+    distinct = eye * _constant(xp, x, lambda ns, dt, dev: ns.astype(
+        ns.reshape(ns.arange(1, n + 1, device=dev), (n, 1)), dt))
+    U, S, Vh = _run(_svd, xp, xp.where(pick, x, distinct), full_matrices=False)
+    alpha = xp.conj(_run(det, xp, U) * _run(det, xp, Vh)) * g
+    excl = _exclusive_prod(xp, S, _eye(xp, S, n))
+    adjugate = (U * xp.expand_dims(xp.expand_dims(alpha, axis=-1) * excl, axis=-2)) @ Vh
+    return xp.where(pick, adjugate, regular)
+
+
+@defop(_det_rule, node="LinalgDetBackward0")
+def det(xp, x, /):
+    """The determinant of each square matrix."""
+    if _is_dask(x):
+        raise _no_dask("det")
+    return _array(xp, _linalg(xp, x).det(x))
+
+
+def _slogdet_rule(xp, g, x, result):
+    """PyTorch's slogdet_backward: (g_logabs - i Im(conj(g_sign) sign)) A^{-H}; the
+    sign of a real determinant carries no gradient."""
+    g_sign, g_log = g
+    sign, _ = result
+    n = x.shape[-1]
+    if n == 0 or 0 in tuple(x.shape):
+        return xp.zeros_like(x)
+    complex_input = xp.is_complex(x)
+    if not complex_input or g_sign is None:
+        if g_log is None:
+            return xp.zeros_like(x)
+        w = xp.astype(g_log, x.dtype) if complex_input else g_log
+    else:
+        w = xp.astype(xp.imag(xp.conj(g_sign) * sign), x.dtype) * (-1j)
+        if g_log is not None:
+            w = w + xp.astype(g_log, x.dtype)
+    eye = _eye(xp, x, n)
+    return _run(solve, xp, _mH(xp, x), xp.reshape(w, tuple(w.shape) + (1, 1)) * eye)
+
+
+@defop(_slogdet_rule, node="LinalgSlogdetBackward0", outputs=2)
+def _slogdet(xp, x, /):
+    if _is_dask(x):
+        raise _no_dask("slogdet")
+    sign, logabsdet = _linalg(xp, x).slogdet(x)
+    return (_array(xp, sign), _array(xp, logabsdet))
+
+
+def slogdet(x, /):
+    """The sign (a unit complex number for complex input) and the natural logarithm of
+    the absolute value of the determinant of each square matrix."""
+    return SlogdetResult(*_slogdet(x))
+
+
+# -- factorizations ----------------------------------------------------------------
+
+def _cholesky_rule(xp, g, result, upper):
+    """PyTorch's cholesky_backward (Iain Murray, arXiv 1602.07527):
+    gA = L^{-H} Phi(L^H gL) L^{-1}, Phi(X) = (tril(X) + tril(X, -1)^H) / 2."""
+    L, gL = (_mH(xp, result), _mH(xp, g)) if upper else (result, g)
+    n = L.shape[-1]
+    if n == 0:
+        return xp.zeros_like(g)
+    P = (_mH(xp, L) @ gL) * _band(xp, L, n, n, 0, "le")
+    P = 0.5 * (P + _mH(xp, P * _band(xp, L, n, n, -1, "le")))
+    Lh = _mH(xp, L)
+    X = _run(solve, xp, Lh, P)                        # L^{-H} P
+    return _mH(xp, _run(solve, xp, Lh, _mH(xp, X)))   # ... L^{-1}
+
+
+@defop(_cholesky_rule, node="LinalgCholeskyExBackward0")
+def cholesky(xp, x, /, *, upper=False):
+    """The Cholesky factor of each Hermitian positive-definite matrix: lower (x = L L^H)
+    or, with ``upper``, upper (x = U^H U)."""
+    if _is_dask(x):
+        # array-api-compat calls dask's cholesky, whose default is the upper factor;
+        # take the lower one from whichever triangle it gave.
+        c = _per_matrix(xp, "cholesky", x)
+        n = x.shape[-1]
+        lower = c * _band(xp, c, n, n, 0, "le") + _mH(xp, c * _band(xp, c, n, n, 1, "ge"))
+        return _mH(xp, lower) if upper else lower
+    return _linalg(xp, x).cholesky(x, upper=upper)
+
+
+def _qr_rule(xp, g, result, x_shape, mode):
+    """PyTorch's linalg_qr_backward."""
+    gQ, gR = g
+    Q, R = result
+    m, n = x_shape[-2:]
+    if mode == "complete" and m > n:
+        raise NotImplementedError("The QR decomposition is not differentiable when "
+                                  "mode='complete' and nrows > ncols.")
+    if gQ is not None and gR is not None:
+        gA = gR @ _mH(xp, R) - _mH(xp, Q) @ gQ
+    elif gQ is not None:
+        gA = -(_mH(xp, Q) @ gQ)
+    else:
+        gA = gR @ _mH(xp, R)
+    k = gA.shape[-1]
+    if m >= n:
+        upper = gA * _band(xp, gA, k, k, 1, "ge")
+        d = _diag(xp, gA)
+        eye = _eye(xp, gA, k)
+        # syminvadj(triu(gA)): the strict upper part mirrored, the real diagonal kept.
+        sym = upper + _mH(xp, upper) + _diag_embed(xp, xp.real(d) if xp.is_complex(d) else d,
+                                                    eye)
+        gA = Q @ sym
+        if gQ is not None:
+            gA = gA + gQ
+        return _mH(xp, _run(solve, xp, R, _mH(xp, gA)))  # gA R^{-H}
+    # m < n: trilImInvAdjSkew(-gA), whose diagonal (purely imaginary) is halved.
+    Y = -gA
+    Z = (Y - _mH(xp, Y)) * (_band(xp, gA, m, m, -1, "le") + 0.5 * _eye(xp, gA, m))
+    gA = Q @ Z
+    gA = _mH(xp, _run(solve, xp, R[..., :, :m], _mH(xp, gA)))  # gA R1^{-H}
+    gA = gA @ _eye(xp, gA, m, n)  # padded with zeros to m x n
+    if gR is not None:
+        gA = gA + Q @ gR
+    return gA
+
+
+@defop(_qr_rule, node="LinalgQrBackward0", outputs=2)
+def _qr(xp, x, /, *, mode="reduced"):
+    if mode not in ("reduced", "complete"):
+        raise ValueError(f"linalg.qr: mode must be 'reduced' or 'complete', not {mode!r}")
+    if _is_dask(x):
+        m, n = x.shape[-2:]
+        if mode == "complete" and m > n:
+            raise _no_dask("qr", "dask computes mode='reduced' only, which differs from "
+                           "mode='complete' when nrows > ncols")
+        la = _linalg(xp, x)
+        q, r = _stacked(xp, lambda a: tuple(la.qr(a)), [x], [2], outputs=2)
+        return (_as_dtype(xp, q, x.dtype), _as_dtype(xp, r, x.dtype))
+    q, r = _linalg(xp, x).qr(x, mode=mode)
+    return (q, r)
+
+
+def qr(x, /, *, mode="reduced"):
+    """The QR decomposition of each matrix: ``QRResult(Q, R)``."""
+    return QRResult(*_qr(x, mode=mode))
+
+
+def _eigh_rule(xp, g, result):
+    """PyTorch's linalg_eig_backward for Hermitian matrices:
+    gA = V (skew(V^H gV) / 2 / E + diag(gL)) V^H, E_ij = L_j - L_i (1 on the diagonal)."""
+    gL, gV = g
+    L, V = result
+    Vh = _mH(xp, V)
+    if gV is None:
+        return (V * xp.expand_dims(gL, axis=-2)) @ Vh
+    n = L.shape[-1]
+    eye = _eye(xp, L, n)
+    VhgV = Vh @ gV
+    VhgV = 0.5 * (VhgV - _mH(xp, VhgV))
+    E = xp.expand_dims(L, axis=-2) - xp.expand_dims(L, axis=-1) + eye
+    inner = VhgV / E
+    if gL is not None:
+        inner = inner * (1 - eye) + _diag_embed(xp, gL, eye)
+    return V @ (inner @ Vh)
+
+
+@defop(_eigh_rule, node="LinalgEighBackward0", outputs=2)
+def _eigh(xp, x, /):
+    if _is_dask(x):
+        raise _no_dask("eigh")
+    eigenvalues, eigenvectors = _linalg(xp, x).eigh(x)
+    return (eigenvalues, eigenvectors)
+
+
+def eigh(x, /):
+    """The eigenvalues (ascending, real) and eigenvectors of each Hermitian matrix:
+    ``EighResult(eigenvalues, eigenvectors)``."""
+    return EighResult(*_eigh(x))
+
+
+@defop()
+def _eigvalsh(xp, x, /):
+    if _is_dask(x):
+        raise _no_dask("eigvalsh")
+    return _linalg(xp, x).eigvalsh(x)
+
+
+@defop(_eigh_rule, node="LinalgEighBackward0", outputs=2)
+def _eigvalsh_and_vectors(xp, x, /):
+    """The eigenvalues as ``eigvalsh`` computes them (so that they do not depend on
+    whether a gradient is wanted), with the eigenvectors their gradient needs."""
+    return (_eigvalsh.op.forward(xp, x), _eigh.op.forward(xp, x)[1])
+
+
+def eigvalsh(x, /):
+    """The eigenvalues (ascending, real) of each Hermitian matrix. Differentiable
+    through the eigenvectors, which are then computed as well (as PyTorch does)."""
+    if _wants_grad(x):
+        return _eigvalsh_and_vectors(x)[0]
+    return _eigvalsh(x)
+
+
+def _eig_rule(xp, g, result, x_dtype):
+    """PyTorch's linalg_eig_backward: gA = V^{-H} (diag(gL) + (V^H gV - V^H V
+    diag(Re(V^H gV))) / conj(E)) V^H; the real part for a real input."""
+    gL, gV = g
+    L, V = result
+    Vh = _mH(xp, V)
+    if gV is None:
+        gA = _run(solve, xp, Vh, xp.expand_dims(gL, axis=-1) * Vh)
+    else:
+        n = L.shape[-1]
+        eye = _eye(xp, L, n)
+        VhgV = Vh @ gV
+        VhgV = VhgV - Vh @ (V * xp.expand_dims(xp.real(_diag(xp, VhgV)), axis=-2))
+        Lc = xp.conj(L)
+        E = xp.expand_dims(Lc, axis=-2) - xp.expand_dims(Lc, axis=-1) + eye
+        inner = VhgV / E
+        if gL is not None:
+            inner = inner * (1 - eye) + _diag_embed(xp, gL, eye)
+        gA = _run(solve, xp, Vh, inner @ Vh)
+    return gA if x_dtype.is_complex else xp.real(gA)
+
+
+@defop(_eig_rule, node="LinalgEigBackward0", outputs=2)
+def _eig(xp, x, /):
+    if _is_dask(x):
+        raise _no_dask("eig")
+    eigenvalues, eigenvectors = _linalg(xp, x).eig(x)
+    # Some backends (NumPy) give real results for real spectra: the standard's are
+    # always complex.
+    cdtype = xp.result_type(x.dtype, xp.complex64)
+    if eigenvalues.dtype != cdtype:
+        eigenvalues = xp.astype(eigenvalues, cdtype)
+        eigenvectors = xp.astype(eigenvectors, cdtype)
+    return (eigenvalues, eigenvectors)
+
+
+def eig(x, /):
+    """The (complex) eigenvalues and unit-norm eigenvectors of each square matrix:
+    ``EigResult(eigenvalues, eigenvectors)``."""
+    return EigResult(*_eig(x))
+
+
+def eigvals(x, /):
+    """The (complex) eigenvalues of each square matrix. Always those of ``eig`` (whose
+    eigenvectors their gradient needs): an eigenvalues-only solver may order them
+    differently."""
+    return _eig(x)[0]
+
+
+def _svd_rule(xp, g, result, x_shape, full_matrices):
+    """PyTorch's svd_backward; with ``full_matrices`` only the first min(m, n) singular
+    vectors carry gradients (the rest are an arbitrary basis), as in PyTorch."""
+    gU, gS, gVh = g
+    U, S, Vh = result
+    m, n = x_shape[-2:]
+    k = min(m, n)
+    if full_matrices:
+        U = U[..., :, :k]
+        Vh = Vh[..., :k, :]
+        gU = None if gU is None else gU[..., :, :k]
+        gVh = None if gVh is None else gVh[..., :k, :]
+    if gU is None and gVh is None:
+        if m >= n:
+            return U @ (xp.expand_dims(gS, axis=-1) * Vh)
+        return (U * xp.expand_dims(gS, axis=-2)) @ Vh
+    eye = _eye(xp, S, k)
+    skew = lambda a: a - _mH(xp, a)  # noqa: E731
+    UhgU = skew(_mH(xp, U) @ gU) if gU is not None else None
+    VhgV = skew(Vh @ _mH(xp, gVh)) if gVh is not None else None
+    S2 = S * S
+    E = xp.expand_dims(S2, axis=-2) - xp.expand_dims(S2, axis=-1) + eye
+    row, col = xp.expand_dims(S, axis=-2), xp.expand_dims(S, axis=-1)
+    if UhgU is not None and VhgV is not None:
+        gA = (UhgU * row + col * VhgV) / E
+    elif UhgU is not None:
+        gA = (UhgU / E) * row
+    else:
+        gA = col * (VhgV / E)
+    if gS is not None:
+        gA = gA + _diag_embed(xp, gS, eye)
+    if xp.is_complex(U) and UhgU is not None and VhgV is not None:
+        gA = gA + _diag_embed(xp, _diag(xp, UhgU) / (2 * S), eye)
+    if m > n and gU is not None:
+        gA = U @ gA
+        gUSinv = gU / row
+        gA = gA + gUSinv - U @ (_mH(xp, U) @ gUSinv)
+        return gA @ Vh
+    if m < n and gVh is not None:
+        gA = gA @ Vh
+        SinvgVh = gVh / col
+        gA = gA + SinvgVh - (SinvgVh @ _mH(xp, Vh)) @ Vh
+        return U @ gA
+    return U @ (gA @ Vh) if m >= n else (U @ gA) @ Vh
+
+
+@defop(_svd_rule, node="LinalgSvdBackward0", outputs=3)
+def _svd(xp, x, /, *, full_matrices=True):
+    la = _linalg(xp, x)
+    if _is_dask(x):
+        m, n = x.shape[-2:]
+        if full_matrices and m != n:
+            raise _no_dask("svd", "dask computes full_matrices=False only, which differs "
+                           "from full_matrices=True for non-square matrices")
+        u, s, vh = _stacked(xp, lambda a: tuple(la.svd(a, full_matrices=False)),
+                            [x], [2], outputs=3)
+        return (_as_dtype(xp, u, x.dtype), _as_dtype(xp, s, _real_dtype(xp, x.dtype)),
+                _as_dtype(xp, vh, x.dtype))
+    u, s, vh = la.svd(x, full_matrices=full_matrices)
+    return (u, s, vh)
+
+
+def svd(x, /, *, full_matrices=True):
+    """The singular value decomposition of each matrix: ``SVDResult(U, S, Vh)``, the
+    singular values descending."""
+    return SVDResult(*_svd(x, full_matrices=full_matrices))
+
+
+@defop()
+def _svdvals(xp, x, /):
+    if _is_dask(x):
+        return _svd.op.forward(xp, x, full_matrices=False)[1]
+    return _linalg(xp, x).svdvals(x)
+
+
+@defop(_svd_rule, node="LinalgSvdBackward0", outputs=3)
+def _svdvals_and_vectors(xp, x, /, *, full_matrices=False):
+    """The singular values as ``svdvals`` computes them (so that they do not depend on
+    whether a gradient is wanted), with the singular vectors their gradient needs."""
+    u, _, vh = _svd.op.forward(xp, x, full_matrices=False)
+    return (u, _svdvals.op.forward(xp, x), vh)
+
+
+def svdvals(x, /):
+    """The singular values of each matrix, descending. Differentiable through the
+    singular vectors, computed as well when a gradient is needed (as PyTorch does)."""
+    if _wants_grad(x):
+        return _svdvals_and_vectors(x)[1]
+    return _svdvals(x)
+
+
+def _pinv_rule(xp, g, x, result):
+    """PyTorch's pinv_backward."""
+    m, n = x.shape[-2:]
+    pinvA = result
+    pinvAh = _mH(xp, pinvA)
+    gh = _mH(xp, g)
+    if m <= n:
+        K = gh @ pinvA
+        KpinvAh = K @ pinvAh
+        return (-_mH(xp, pinvA @ K) + KpinvAh - (x @ pinvA) @ KpinvAh
+                + (pinvAh @ pinvA) @ (gh - K @ x))
+    K = pinvA @ gh
+    pinvAhK = pinvAh @ K
+    return (-_mH(xp, K @ pinvA) + (gh - x @ K) @ pinvA @ pinvAh + pinvAhK
+            - pinvAhK @ pinvA @ x)
+
+
+@defop(_pinv_rule, node="LinalgPinvBackward0")
+def pinv(xp, x, /, *, rtol=None):
+    """The Moore-Penrose pseudo-inverse of each matrix; singular values at most
+    ``rtol`` times the largest are taken as zero."""
+    if isinstance(rtol, Tensor):
+        rtol = rtol.data
+    if _is_dask(x):
+        m, n = x.shape[-2:]
+        U, S, Vh = _svd.op.forward(xp, x, full_matrices=False)
+        if rtol is None:
+            rtol = max(m, n) * xp.finfo(x.dtype).eps
+        elif not isinstance(rtol, (int, float)):
+            rtol = xp.expand_dims(rtol, axis=-1)
+        cutoff = rtol * xp.max(S, axis=-1, keepdims=True)
+        keep = S > cutoff
+        s_inv = xp.where(keep, 1 / xp.where(keep, S, xp.ones_like(S)), xp.zeros_like(S))
+        return (_mH(xp, Vh) * xp.expand_dims(xp.astype(s_inv, x.dtype), axis=-2)) @ _mH(xp, U)
+    return _linalg(xp, x).pinv(x, rtol=rtol)
+
+
+@defop()
+def matrix_rank(xp, x, /, *, rtol=None):
+    """The number of singular values above ``rtol`` times the largest (integer: no
+    gradient)."""
+    if isinstance(rtol, Tensor):
+        rtol = rtol.data
+    if _is_dask(x):
+        m, n = x.shape[-2:]
+        s = _svdvals.op.forward(xp, x)
+        if rtol is None:
+            rtol = max(m, n) * xp.finfo(x.dtype).eps
+        elif not isinstance(rtol, (int, float)):
+            rtol = xp.expand_dims(rtol, axis=-1)
+        cutoff = rtol * xp.max(s, axis=-1, keepdims=True)
+        return xp.sum(xp.astype(s > cutoff, xp.int64), axis=-1)
+    return _array(xp, _linalg(xp, x).matrix_rank(x, rtol=rtol))
+
+
+# -- powers and norms (composites, as in PyTorch) ---------------------------------------
+
+@defop(lambda xp, g: g, node="CloneBackward0")
+def _clone(xp, x, /):
+    return xp.asarray(x, copy=True)
+
+
+@defop(lambda xp, g: xp.zeros_like(g), node="CopyBackwards")
+def _identity_power(xp, x, /):
+    n = x.shape[-1]
+    eye = xp.eye(n, dtype=x.dtype, device=array_api_compat.device(x))
+    return xp.asarray(xp.broadcast_to(eye, tuple(x.shape)), copy=True)
+
+
+def matrix_power(x, n, /):
+    """``x`` raised to the integer power ``n`` (the inverse's power for ``n < 0``), by
+    repeated squaring, as PyTorch composes it."""
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"linalg.matrix_power: n must be an integer, not {type(n).__name__}")
+    if not isinstance(x, Tensor):
+        x = _tensor.asarray(x)
+    _square("matrix_power", x)
+    if n == 0:
+        return _identity_power(x)
+    if n < 0:
+        x = inv(x)
+        n = -n
+        if n == 1:
+            return x
+    if n == 1:
+        return _clone(x)
+    result = None
+    z = x
+    while n:
+        if n & 1:
+            result = z if result is None else matmul(result, z)
+        n >>= 1
+        if n:
+            z = matmul(z, z)
+    return result
+
+
+def _extreme_rule(xp, g, x, result, axis, keepdims):
+    """amax/amin: the gradient is shared evenly by the elements that reach it."""
+    shape = tuple(x.shape)
+    g = expand_reduced(xp, g, shape, axis, keepdims)
+    hits = xp.astype(x == expand_reduced(xp, result, shape, axis, keepdims), g.dtype)
+    return g * hits / xp.sum(hits, axis=axis, keepdims=True)
+
+
+@defop(_extreme_rule, node="AmaxBackward0")
+def _amax(xp, x, /, *, axis=None, keepdims=False):
+    return _array(xp, xp.max(x, axis=axis, keepdims=keepdims))
+
+
+@defop(_extreme_rule, node="AminBackward0")
+def _amin(xp, x, /, *, axis=None, keepdims=False):
+    return _array(xp, xp.min(x, axis=axis, keepdims=keepdims))
+
+
+_MATRIX_NORMS = ("fro", "nuc", 1, -1, 2, -2, math.inf, -math.inf)
+
+
+def matrix_norm(x, /, *, keepdims=False, ord="fro"):
+    """The matrix norm of each matrix: Frobenius (``"fro"``), nuclear (``"nuc"``), the
+    largest/smallest singular value (2/-2), column sum (1/-1) or row sum (inf/-inf)."""
+    if isinstance(ord, str):
+        valid = ord in ("fro", "nuc")
+    else:
+        valid = not isinstance(ord, bool) and ord in (1, -1, 2, -2, math.inf, -math.inf)
+    if not valid:
+        raise ValueError(f"linalg.matrix_norm: ord must be one of {_MATRIX_NORMS}, "
+                         f"not {ord!r}")
+    ag = _ns()
+    if ord == "fro":
+        return vector_norm(x, axis=(-2, -1), keepdims=keepdims, ord=2)
+    if not isinstance(x, Tensor):
+        x = _tensor.asarray(x)
+    if ord == "nuc":
+        r = ag.sum(svdvals(x), axis=-1)
+    elif ord in (2, -2):
+        r = (_amax if ord == 2 else _amin)(svdvals(x), axis=-1)
+    else:
+        # 1/-1: the columns' absolute sums; inf/-inf: the rows'.
+        sums = vector_norm(x, axis=-2 if ord in (1, -1) else -1, ord=1)
+        r = (_amax if ord > 0 else _amin)(sums, axis=-1)
+    if keepdims:
+        r = ag.reshape(r, tuple(r.shape) + (1, 1))
+    return r
+
+
 def _vector_norm_rule(xp, g, x, result, axis, keepdims, ord):
     shape = tuple(x.shape)
     g = expand_reduced(xp, g, shape, axis, keepdims)
@@ -78,10 +969,18 @@ def _vector_norm_rule(xp, g, x, result, axis, keepdims, ord):
 
 @defop(_vector_norm_rule, node="LinalgVectorNormBackward0")
 def vector_norm(xp, x, /, *, axis=None, keepdims=False, ord=2):
-    return xp.linalg.vector_norm(x, axis=axis, keepdims=keepdims, ord=ord)
+    return _array(xp, _linalg(xp, x).vector_norm(x, axis=axis, keepdims=keepdims, ord=ord))
 
-__all__ = ["matmul", "matrix_transpose", "vector_norm"]
 
-# The names of arraygrad.linalg; those in EXTENSION_ONLY are not in the main namespace.
-LINALG_NAMESPACE = ("matmul", "matrix_transpose", "vector_norm")
-EXTENSION_ONLY = ("vector_norm",)
+# The extension's functions (Array API 2025.12), which arraygrad.linalg exposes.
+LINALG_NAMESPACE = (
+    "cholesky", "cross", "det", "diagonal", "eig", "eigh", "eigvals", "eigvalsh", "inv",
+    "matmul", "matrix_norm", "matrix_power", "matrix_rank", "matrix_transpose", "outer",
+    "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "tensordot", "trace", "vecdot",
+    "vector_norm",
+)
+# Those only in arraygrad.linalg, not in the main namespace.
+EXTENSION_ONLY = tuple(n for n in LINALG_NAMESPACE
+                       if n not in ("matmul", "matrix_transpose", "tensordot", "vecdot"))
+
+__all__ = list(LINALG_NAMESPACE)
