@@ -25,6 +25,7 @@ from itertools import product
 from operator import itemgetter
 
 from ..autograd.function import OpNode
+from ..backend import is_backend_array
 from ..autograd.grad_mode import is_grad_enabled
 from .. import _tensor
 
@@ -188,7 +189,10 @@ class Op:
             a = args[i]
             if isinstance(a, Tensor) or a is None or isinstance(a, _PY_SCALARS):
                 continue
-            t = _tensor.asarray(a, backend=backend)
+            if is_backend_array(a):  # keeps its own backend, which must match
+                t = _tensor.asarray(a)
+            else:  # a nested sequence: made beside the other inputs
+                t = _tensor.asarray(a, backend=backend)
             if backend is None:
                 backend = t._backend
             elif t._backend is not backend:
