@@ -19,7 +19,8 @@ from contextvars import ContextVar
 import array_api_compat
 
 from . import dtypes as _dt
-from .backends import HOST_COPY, OWNS_BUFFER, adopt, profiles, random_array, seed, write_into
+from .backends import HOST_COPY, OWNS_BUFFER, adopt, profiles, random_array, write_into
+from .backends import seed  # noqa: F401  (arraygrad.manual_seed reaches it here)
 
 ENV_VAR = "ARRAYGRAD_BACKEND"
 DEFAULT = "numpy"

@@ -3,7 +3,6 @@ errors for unknown and unavailable ones, creation functions on every backend,
 ``asarray`` of existing arrays, mixing backends, and torch's own autograd kept out."""
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys

@@ -15,9 +15,10 @@ from numpy.testing import assert_allclose
 import arraygrad as ag
 
 xpx = pytest.importorskip("array_api_extra")
-scipy = pytest.importorskip("scipy")
+pytest.importorskip("scipy")
 sklearn = pytest.importorskip("sklearn")
 
+import scipy  # noqa: E402
 import scipy.cluster.vq  # noqa: E402
 import scipy.integrate  # noqa: E402
 import scipy.special  # noqa: E402

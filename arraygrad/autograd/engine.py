@@ -73,7 +73,7 @@ def _as_tuple(value) -> tuple:
 
 def _root_gradients(tensors, grad_tensors, create_graph):
     """Validate the roots and their seed gradients (PyTorch's ``_make_grads``)."""
-    from .._tensor import Tensor, asarray, edge_of, mixed_backends
+    from .._tensor import Tensor, edge_of, mixed_backends
     if grad_tensors is None:
         grad_tensors = (None,) * len(tensors)
     grad_tensors = _as_tuple(grad_tensors) if not isinstance(grad_tensors, (list, tuple)) \
@@ -195,7 +195,6 @@ def _add_into(buffers, vertex, nr, g):
 
 
 def _run(roots, grads, backend, retain_graph, create_graph, inputs, capture):
-    from .._tensor import Tensor
     xp = _graph_namespace() if create_graph else backend.ns
     deps = _dependencies(roots)
     buffers = {}

@@ -400,6 +400,10 @@ def outer(x1, x2, /):
     return ag.multiply(ag.expand_dims(x1, axis=-1), x2)
 
 
+# outer dispatches through the namespace: the operations it runs, for ops/registry.py.
+outer.ops = ("multiply", "expand_dims")
+
+
 def _cross_generic(xp, x1, x2, axis):
     """The cross product in standard terms (dask has no ``cross``)."""
     def part(a, i):

@@ -237,6 +237,10 @@ def unstack(x, /, *, axis=0) -> tuple:
     return (out,) if k == 1 else out
 
 
+# unstack makes its operation per number of pieces: one of them, for ops/registry.py.
+unstack.ops = (_unstack_op(2),)
+
+
 # -- reordering -------------------------------------------------------------------
 
 @defop(lambda xp, g, axis: xp.flip(g, axis=axis), node="FlipBackward0")
