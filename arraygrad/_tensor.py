@@ -152,6 +152,18 @@ class Tensor(TorchMethods):
             node._retained = {}
         node._retained[self._output_nr] = weakref.ref(self)
 
+    def register_hook(self, hook):
+        """``hook(grad)`` runs when the gradient of this tensor is computed in backward;
+        it may return a replacement gradient. Returns a handle with ``.remove()``."""
+        from .autograd.hooks import register_tensor_hook
+        return register_tensor_hook(self, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """``hook(tensor)`` runs after a gradient is accumulated into this leaf's
+        ``.grad``. Returns a handle with ``.remove()``."""
+        from .autograd.hooks import register_post_accumulate_grad_hook
+        return register_post_accumulate_grad_hook(self, hook)
+
     def detach(self) -> "Tensor":
         """The same data, outside the graph."""
         return Tensor._wrap(self.data, self._backend)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from .function import Node
 from .grad_mode import set_grad_enabled
+from .hooks import LEAF_HOOKS, run_leaf, run_node
 
 IMPLICIT_NON_SCALAR = "grad can be implicitly created only for scalar outputs"
 
@@ -219,14 +220,20 @@ def _run(roots, grads, backend, retain_graph, create_graph, inputs, capture):
             grad = buffers.pop(vertex, None)
             if not isinstance(vertex, Node):  # a leaf
                 if grad is not None:
-                    if capture:
+                    if LEAF_HOOKS and id(vertex) in LEAF_HOOKS:
+                        run_leaf(vertex, LEAF_HOOKS[id(vertex)], grad, backend, create_graph,
+                                 capture, wanted_leaves, captured)
+                    elif capture:
                         if id(vertex) in wanted_leaves:
                             captured[id(vertex)] = grad
                     elif wanted_leaves is None or id(vertex) in wanted_leaves:
                         _accumulate(vertex, grad, backend, create_graph)
                 continue
             node = vertex
-            if grad is not None:
+            if node._hooks is not None:
+                input_grads = run_node(node, node._hooks, grad, xp, backend, retain_graph,
+                                       create_graph, capture, wanted_outputs, captured)
+            elif grad is not None:
                 if node._retained is not None and not capture:
                     _fill_retained(node, grad, backend, create_graph)
                 if wanted_outputs is not None and node in wanted_outputs:
@@ -239,10 +246,12 @@ def _run(roots, grads, backend, retain_graph, create_graph, inputs, capture):
                                 _accumulate(t, g, backend, create_graph)
                 if node.n_outputs > 1 and all(g is None for g in grad):
                     grad = None
-            if grad is not None:
-                input_grads = node._apply(grad, xp, create_graph)
-                if not retain_graph:
-                    node._release()
+                if grad is not None:
+                    input_grads = node._apply(grad, xp, create_graph)
+                    if not retain_graph:
+                        node._release()
+                else:
+                    input_grads = (None,) * len(node._next_edges)
             else:
                 input_grads = (None,) * len(node._next_edges)
             for edge, g in zip(node._next_edges, input_grads):

@@ -33,13 +33,26 @@ class Node:
     the input tensor itself when it is a leaf that requires grad.
     """
 
-    __slots__ = ("_next_edges", "_saved", "_retained", "__weakref__")
+    __slots__ = ("_next_edges", "_saved", "_retained", "_hooks", "__weakref__")
     n_outputs = 1
 
     def __init__(self):
         self._next_edges = ()
         self._saved = ()
         self._retained = None
+        self._hooks = None  # a hooks.NodeHooks once a hook is registered
+
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` after this node runs in backward; it may
+        return replacement ``grad_inputs``. Returns a handle with ``.remove()``."""
+        from .hooks import register_node_hook
+        return register_node_hook(self, fn)
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` before this node runs in backward; it may return
+        replacement ``grad_outputs``. Returns a handle with ``.remove()``."""
+        from .hooks import register_node_prehook
+        return register_node_prehook(self, fn)
 
     def name(self) -> str:
         return type(self).__name__

@@ -33,3 +33,15 @@ def expand_reduced(xp, g, shape: tuple, axis, keepdims: bool):
     """A reduction's output gradient with its reduced axes put back as size 1, so that
     it broadcasts against the input."""
     return g if keepdims else xp.reshape(g, kept_shape(shape, axis))
+
+
+def normalize_axis(axis: int, ndim: int) -> int:
+    """One axis (negatives allowed) as a non-negative int, or IndexError."""
+    if not -ndim <= axis < ndim:
+        raise IndexError(f"axis {axis} is out of bounds for an array of dimension {ndim}")
+    return axis % ndim
+
+
+def index_at(ndim: int, axis: int, key) -> tuple:
+    """An index selecting ``key`` along ``axis`` and everything along the other axes."""
+    return (slice(None),) * axis + (key,) + (slice(None),) * (ndim - axis - 1)

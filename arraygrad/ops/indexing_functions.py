@@ -32,13 +32,9 @@ import math
 import array_api_compat
 
 from .._tensor import Tensor
+from ._axes import normalize_axis as _axis
 from ._define import defop
 
-
-def _axis(axis: int, ndim: int) -> int:
-    if not -ndim <= axis < ndim:
-        raise IndexError(f"axis {axis} is out of bounds for an array of dimension {ndim}")
-    return axis % ndim
 
 
 def _wrap_negative(xp, indices, n):

@@ -15,26 +15,17 @@ import math
 from numbers import Integral
 
 from .._tensor import Tensor, asarray as _asarray
+from ._axes import normalize_axis as _axis, index_at as _at
 from ._define import defop
 
 
 # -- axis helpers (shapes and Python parameters only: never values) ------------------
-
-def _axis(axis: int, ndim: int) -> int:
-    """``axis`` as a non-negative position among ``ndim`` axes; IndexError if invalid."""
-    if not -ndim <= axis < ndim:
-        raise IndexError(f"axis {axis} is out of bounds for an array of dimension {ndim}")
-    return axis % ndim
 
 
 def _axes(axis, ndim: int) -> tuple:
     """``axis`` (an int or a tuple) as non-negative positions, in the given order."""
     return (_axis(axis, ndim),) if isinstance(axis, int) else tuple(_axis(a, ndim) for a in axis)
 
-
-def _at(ndim: int, axis: int, key) -> tuple:
-    """An index selecting ``key`` (an int or a slice) along ``axis`` and all else."""
-    return (slice(None),) * axis + (key,) + (slice(None),) * (ndim - axis - 1)
 
 
 # -- shapes -----------------------------------------------------------------------

@@ -14,14 +14,9 @@ import math
 
 from ..autograd.grad_mode import is_grad_enabled
 from .._tensor import Tensor
+from ._axes import normalize_axis as _axis
 from ._define import defop
 
-
-def _axis(axis: int, ndim: int) -> int:
-    """``axis`` as a non-negative position among ``ndim`` axes; IndexError if invalid."""
-    if not -ndim <= axis < ndim:
-        raise IndexError(f"axis {axis} is out of bounds for an array of dimension {ndim}")
-    return axis % ndim
 
 
 def _raw(a):

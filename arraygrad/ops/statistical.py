@@ -23,6 +23,7 @@ import math
 
 from .._tensor import Tensor
 from ._axes import count, expand_reduced, normalize_axes
+from ._axes import normalize_axis as _axis, index_at as _at
 from ._define import defop
 
 
@@ -63,15 +64,6 @@ def mean(x, /, *, axis=None, keepdims=False):
 
 # -- helpers (shapes and Python parameters only) -------------------------------------
 
-def _axis(axis: int, ndim: int) -> int:
-    if not -ndim <= axis < ndim:
-        raise IndexError(f"axis {axis} is out of bounds for an array of dimension {ndim}")
-    return axis % ndim
-
-
-def _at(ndim: int, axis: int, key) -> tuple:
-    """An index selecting ``key`` along ``axis`` and everything along the other axes."""
-    return (slice(None),) * axis + (key,) + (slice(None),) * (ndim - axis - 1)
 
 
 def _recording(a) -> bool:

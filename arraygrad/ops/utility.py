@@ -2,6 +2,7 @@
 (no gradients) and ``diff``, with its VJP."""
 from __future__ import annotations
 
+from ._axes import normalize_axis as _axis, index_at as _at
 from ._define import defop
 
 
@@ -15,14 +16,6 @@ def any(xp, x, /, *, axis=None, keepdims=False):
     return xp.any(x, axis=axis, keepdims=keepdims)
 
 
-def _axis(axis: int, ndim: int) -> int:
-    if not -ndim <= axis < ndim:
-        raise IndexError(f"axis {axis} is out of bounds for an array of dimension {ndim}")
-    return axis % ndim
-
-
-def _at(ndim: int, axis: int, key) -> tuple:
-    return (slice(None),) * axis + (key,) + (slice(None),) * (ndim - axis - 1)
 
 
 def _length(end, ax: int) -> int:
