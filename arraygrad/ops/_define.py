@@ -94,6 +94,9 @@ class Op:
         self.outputs = outputs
         self.broadcasts = broadcasts
         self.kwarg_defaults = kwarg_defaults
+        self.n_inputs = len(inputs)
+        # Per input, whether it can receive a gradient (True: all of them, by a joint rule).
+        self.wants_grad = True if joint is not None else tuple(v is not None for v in vjps)
         self.node_cls = type(node_name, (OpNode,), {"__slots__": (), "op": self,
                                                      "n_outputs": outputs})
         if joint is not None:
@@ -143,26 +146,25 @@ class Op:
         """Run the operation on ``args``; the first ``n`` (default: one per named input)
         are its array inputs."""
         if n is None:
-            n = len(self.inputs)
+            n = self.n_inputs
             if len(args) < n:
                 args, kwargs = self._inputs_from_kwargs(args, kwargs)
-        vjps = self.vjps
-        differentiable = self.joint is not None
         backend = None
         mask = 0
         raw = False
         datas = list(args)
+        wants = self.wants_grad
         for i in range(n):
             a = args[i]
-            if isinstance(a, Tensor):
+            if a.__class__ is Tensor or isinstance(a, Tensor):
                 if backend is None:
                     backend = a._backend
                 elif a._backend is not backend:
                     raise _tensor.mixed_backends(self.name, backend, a._backend)
                 datas[i] = a.data
-                if a._requires_grad and (differentiable or vjps[i] is not None):
+                if a._requires_grad and (wants is True or wants[i]):
                     mask |= 1 << i
-            elif a is not None and not isinstance(a, _PY_SCALARS):
+            elif a is not None and a.__class__ not in _PY_SCALARS:
                 raw = True
         if raw or backend is None:
             backend, datas = self._take_in_raw(backend, args, datas, n)
@@ -172,8 +174,8 @@ class Op:
             out = self.forward(backend.ns, *datas, **kwargs)
         if mask and is_grad_enabled():
             return self._record(backend, args, datas, kwargs, out, mask, n)
-        if type(out) is tuple:
-            return tuple(_wrap(o, backend) for o in out)
+        if out.__class__ is tuple:
+            return tuple([_wrap(o, backend) for o in out])
         return _wrap(out, backend)
 
     def _inputs_from_kwargs(self, args, kwargs):
