@@ -59,6 +59,8 @@ class Backend:
                 shape, dtype=g.dtype, device=array_api_compat.device(g)))
         ns.to_device = array_api_compat.to_device
         ns.write_into = write
+        if not self.profile.get("negative_step_slices", True):
+            ns.getitem = ns.getitem_via_flip
         return ns
 
     def _refresh_dtypes(self) -> None:

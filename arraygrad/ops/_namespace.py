@@ -66,17 +66,41 @@ class RuleNamespace:
         derivative can be infinite or NaN at finite points use this."""
         return self.where(g == 0, self.zeros_like(grad), grad)
 
+    def getitem(self, x, key):
+        """``x[key]``."""
+        return x[key]
+
+    def getitem_via_flip(self, x, key):
+        """``x[key]`` for a backend without negative-step slices (PyTorch): the same
+        elements taken with positive steps, then flipped."""
+        items = key if isinstance(key, tuple) else (key,)
+        if not any(isinstance(k, slice) and k.step is not None and k.step < 0 for k in items):
+            return x[key]
+        if not all(isinstance(k, (int, slice)) or k is None or k is Ellipsis for k in items):
+            raise NotImplementedError(
+                "this backend has no negative-step slices, and arraygrad fills that gap only "
+                "in keys of integers, slices, None and ellipsis (not with index arrays)")
+        named = tuple(k for k in items if k is not None)
+        ascending, flipped = _ascending(named, tuple(x.shape))
+        out = x[ascending]
+        if flipped:
+            out = self.flip(out, axis=flipped)
+        if len(named) != len(items):  # put the new axes back
+            out = out[tuple(k if k is None or k is Ellipsis else slice(None)
+                            for k in items if not isinstance(k, int))]
+        return out
+
     def place(self, shape, key, g):
         """An array of zeros of ``shape`` with ``g`` at ``key``: the gradient of
         ``x[key]`` with respect to ``x`` (for keys that select each element once)."""
         zeros = self._zeros(g, shape)
         if 0 in tuple(g.shape):  # nothing selected (Dask cannot assign an empty block)
             return zeros
-        key = key if isinstance(key, tuple) else (key,)
-        if any(k is None for k in key):  # assignment takes no new axes: drop them
-            key = tuple(k for k in key if k is not None)
+        items = key if isinstance(key, tuple) else (key,)
+        named = tuple(k for k in items if k is not None)  # assignment takes no new axes
+        key, flipped = _ascending(named, shape)  # nor negative steps, on some backends
+        if len(named) != len(items):
             g = self.reshape(g, tuple(zeros[key].shape))
-        key, flipped = _ascending(key, shape)
         if flipped:
             g = self.flip(g, axis=flipped)
         return self.setitem(zeros, full_key(key), g)

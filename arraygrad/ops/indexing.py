@@ -35,7 +35,7 @@ def _key_has_arrays(key) -> bool:
 
 
 def _getitem_forward(xp, x, key, /):
-    return x[key]
+    return xp.getitem(x, key)
 
 
 def _is_integer_array(k) -> bool:
