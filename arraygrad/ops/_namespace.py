@@ -33,6 +33,15 @@ class RuleNamespace:
             return a.conjugate()
         return self._conj(a) if self.is_complex(a) else a
 
+    def sgn(self, x):
+        """``sign(x)`` for real ``x`` (0 at 0); ``x / |x|`` for complex ``x`` (0 at 0),
+        written out so that its own derivative is recorded under create_graph (the
+        standard's complex ``sign`` has no gradient)."""
+        if not self.is_complex(x):
+            return self.sign(x)
+        magnitude = self.abs(x)
+        return x / self.where(magnitude == 0, self.ones_like(magnitude), magnitude)
+
     def sum_to(self, a, shape):
         """Sum ``a`` down to ``shape``, undoing broadcasting."""
         a_shape = tuple(a.shape)

@@ -960,11 +960,11 @@ def _vector_norm_rule(xp, g, x, result, axis, keepdims, ord):
     if ord == 0:
         return xp.zeros_like(x)
     if ord == 1:
-        return g * xp.sign(x)
+        return g * xp.sgn(x)
     if ord in (math.inf, -math.inf):
         # The gradient is shared evenly by the elements that reach the max (or min).
         hits = xp.astype(xp.abs(x) == norm, g.dtype)
-        return g * xp.sign(x) * hits / xp.sum(hits, axis=axis, keepdims=True)
+        return g * xp.sgn(x) * hits / xp.sum(hits, axis=axis, keepdims=True)
     safe_norm = xp.where(norm == 0, xp.ones_like(norm), norm)
     if ord == 2:
         return g * x / safe_norm
