@@ -288,7 +288,7 @@ def _repeat_forward(xp, x, repeats, /, *, axis=None):
         x = xp.reshape(x, (-1,))
         axis = 0
     if isinstance(repeats, int):
-        if repeats == 0:  # Dask cannot repeat zero times: take an empty slice instead
+        if repeats == 0 or x.shape[axis] == 0:  # empty: Dask cannot repeat into it
             return x[_at(x.ndim, axis % x.ndim, slice(0, 0))]
         return xp.repeat(x, repeats, axis=axis)
     try:

@@ -1,0 +1,302 @@
+"""Runs the cases over backends and dtypes, and writes the op x backend matrix."""
+from __future__ import annotations
+
+import argparse
+import html
+import os
+import platform
+import sys
+import time
+import traceback
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+DEFAULT_BACKENDS = ("numpy", "array_api_strict", "torch", "jax", "dask", "cupy")
+DEFAULT_DTYPES = ("float64", "complex128")
+REPORT_DIR = os.path.join(os.path.dirname(__file__), "reports")
+
+
+def _enable_jax_x64():
+    try:
+        import jax
+    except ImportError:
+        return
+    jax.config.update("jax_enable_x64", True)
+
+
+@dataclass
+class Cell:
+    status: str = "pass"       # pass | FAIL | known bug | n/a | not run
+    excess: float = 0.0        # the largest error over its tolerance (1 = at the tolerance)
+    where: str = ""            # which check, dtype and example gave it
+    reason: str = ""
+    examples: int = 0
+    notes: list = field(default_factory=list)   # dtypes beyond the standard it refused
+
+    def fail(self, excess, where):
+        if self.status == "n/a":
+            self.status = "pass"
+            self.reason = ""
+        self.status = "FAIL"
+        if excess >= self.excess:
+            self.excess, self.where = excess, where
+
+    def known_bug(self, excess, where, why):
+        if self.status in ("pass", "n/a"):
+            self.status, self.reason = "known bug", why
+            self.excess, self.where = excess, where
+
+    def note(self, excess, where):
+        if self.status in ("pass",) and excess >= self.excess:
+            self.excess, self.where = excess, where
+
+    def text(self) -> str:
+        if self.status == "pass":
+            return "pass" + (f" ({'; '.join(self.notes)})" if self.notes else "")
+        if self.status == "FAIL":
+            return f"FAIL ({self.where}; error {self.excess:.3g}x tol)" if self.excess != float("inf") \
+                else f"FAIL ({self.where})"
+        if self.status == "known bug":
+            return f"known bug ({self.where}; error {self.excess:.3g}x tol): {self.reason}"
+        return f"{self.status}: {self.reason}"
+
+
+def _last_frame(exc):
+    """The innermost frame in arraygrad or conformance (else the innermost)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "/arraygrad/" in f.filename or "/conformance/" in f.filename]
+    return (ours or frames)[-1]
+
+
+def _backend_state(name):
+    """None if usable, else the reason it is not run."""
+    import arraygrad as ag
+    profile = ag.backend.profiles()[name] if hasattr(ag.backend, "profiles") else {}
+    try:
+        ag.backend.get_backend(name)
+    except Exception as exc:  # BackendUnavailable, a missing GPU, …
+        if profile.get("needs_gpu"):
+            return "no GPU" if "GPU" in str(exc) or "cuda" in str(exc).lower() \
+                or isinstance(exc, ImportError) else f"{type(exc).__name__}: {exc}"[:80]
+        return f"{type(exc).__name__}: {exc}"[:80]
+    return None
+
+
+def run(backends, dtypes, examples, *, registry=None, only=None, seed=0, progress=True,
+        out=sys.stdout):
+    """The matrix: {function: {backend: Cell}}, the functions without a case, and the
+    not-run reasons per backend."""
+    if "jax" in backends:
+        _enable_jax_x64()
+    import arraygrad as ag
+    from arraygrad.ops.registry import differentiable_functions
+    from . import check
+    from .cases import CASES, KNOWN_BUGS
+
+    registry = differentiable_functions() if registry is None else registry
+    missing = sorted(set(registry) - set(CASES))
+    names = [n for n in registry if n in CASES and (not only or n in only)]
+    not_run = {b: _backend_state(b) for b in backends}
+    live = [b for b in backends if not_run[b] is None]
+    profiles = {b: ag.backend.get_backend(b).profile for b in live}
+    try:
+        import torch  # noqa: F401
+        have_torch = True
+    except ImportError:
+        have_torch = False
+
+    matrix = {}
+    for idx, name in enumerate(names, 1):
+        case = CASES[name]
+        row = {b: Cell(status="not run", reason=not_run[b]) for b in backends if b not in live}
+        row.update({b: Cell() for b in live})
+        gaps = {b: profiles[b].get("known_gaps", {}).get(name) for b in live}
+        for b, why in gaps.items():
+            if why:
+                row[b] = Cell(status="n/a", reason=why)
+        active = [b for b in live if not gaps[b]]
+        ran_any = {b: False for b in active}
+        t0 = time.perf_counter()
+        for dtype in dtypes:
+            cplx = dtype.startswith("complex")
+            if (cplx and not case.complex) or (not cplx and not case.real):
+                continue
+            for k in range(examples):
+                rng = np.random.default_rng([seed, k, zlib.crc32(name.encode())])
+                where0 = f"{dtype} ex{k}"
+                try:
+                    args = case.gen(rng, k, cplx)
+                    ref = check.Reference(case, args, dtype, seed=[seed, k, zlib.crc32(name.encode()) + 1],
+                                          want_hvp=not case.linear)
+                except Exception as exc:
+                    for b in active:
+                        row[b].fail(float("inf"), f"{where0} reference on numpy: "
+                                    f"{type(exc).__name__}: {exc}"[:160])
+                    continue
+                torch_grads = None
+                if case.torch and have_torch:
+                    try:
+                        torch_grads, _ = check.torch_vjp(case, ref, dtype)
+                    except Exception:
+                        torch_grads = None
+                numpy_grads = None
+                order = sorted(active, key=lambda b: b != "numpy")
+                for b in order:
+                    try:
+                        results, grads = check.check_example(
+                            case, b, dtype, ref, None if b == "numpy" else numpy_grads,
+                            torch_grads, profiles[b])
+                    except (NotImplementedError, TypeError) as exc:
+                        kind = "complex" if cplx else "real"
+                        if not isinstance(exc, NotImplementedError) and kind not in case.beyond:
+                            row[b].fail(float("inf"), f"{where0}: TypeError: {str(exc)[:120]}")
+                            continue
+                        if kind in case.beyond:
+                            note = f"{dtype} n/a: {str(exc).splitlines()[0][:100]}"
+                            if note not in row[b].notes:
+                                row[b].notes.append(note)
+                            continue
+                        if row[b].status != "FAIL":
+                            row[b].status, row[b].reason = "n/a", str(exc).split("\n")[0][:140]
+                        continue
+                    except Exception as exc:
+                        if os.environ.get("CONFORMANCE_TRACEBACK"):
+                            traceback.print_exc()
+                        tb = _last_frame(exc)
+                        row[b].fail(float("inf"), f"{where0}: {type(exc).__name__}: "
+                                    f"{str(exc)[:120]} at {os.path.basename(tb.filename)}:{tb.lineno}")
+                        continue
+                    ran_any[b] = True
+                    if b == "numpy":
+                        numpy_grads = grads
+                    row[b].examples += 1
+                    for what, excess, _ in results:
+                        known = KNOWN_BUGS.get((name, dtype, what))
+                        if not excess <= 1.0 and known:
+                            row[b].known_bug(excess, f"{what}, {where0}", known)
+                        elif not excess <= 1.0:
+                            row[b].fail(excess, f"{what}, {where0}")
+                        else:
+                            row[b].note(excess, f"{what}, {where0}")
+                    if row[b].status == "n/a" and ran_any[b]:
+                        pass
+        for b in active:  # n/a only if no example ran at all
+            if row[b].status == "n/a" and ran_any[b]:
+                row[b].status = "pass"
+        matrix[name] = row
+        if progress:
+            cells = " ".join(f"{b}={row[b].status}" for b in backends)
+            print(f"[{idx:3d}/{len(names)}] {name:18s} {time.perf_counter() - t0:5.1f}s  {cells}",
+                  file=out, flush=True)
+    return matrix, missing, not_run
+
+
+def summary(matrix, backends):
+    counts = {b: {"pass": 0, "FAIL": 0, "known bug": 0, "n/a": 0, "not run": 0}
+              for b in backends}
+    for row in matrix.values():
+        for b in backends:
+            counts[b][row[b].status] += 1
+    return counts
+
+
+def to_markdown(matrix, missing, backends, dtypes, examples, elapsed, title):
+    counts = summary(matrix, backends)
+    lines = [f"# arraygrad gradient conformance: {title}", "",
+             f"{len(matrix)} differentiable functions x {len(backends)} backends; dtypes "
+             f"{', '.join(dtypes)}; {examples} examples per function and dtype; "
+             f"{elapsed:.0f} s on {platform.node() or 'this machine'} "
+             f"({os.cpu_count()} CPUs, Python {platform.python_version()}).", "",
+             "Each cell: the VJP against central finite differences (float64), against the "
+             "NumPy backend (the profile's `[tolerance]`), against `torch.autograd` where "
+             "torch has the function, and a Hessian-vector product against finite "
+             "differences of gradients for functions that are not linear. A FAIL names the "
+             "check, dtype and example with the largest error, as a multiple of its "
+             "tolerance.", ""]
+    if missing:
+        lines += ["**Functions with a gradient rule but no conformance case (FAIL):** "
+                  + ", ".join(f"`{m}`" for m in missing), ""]
+    lines += ["| backend | pass | FAIL | known bug | n/a | not run |", "|---|---|---|---|---|---|"]
+    for b in backends:
+        c = counts[b]
+        lines.append(f"| {b} | {c['pass']} | {c['FAIL']} | {c['known bug']} | {c['n/a']} "
+                     f"| {c['not run']} |")
+    lines += ["", "| function | " + " | ".join(backends) + " |",
+              "|---|" + "---|" * len(backends)]
+    for name, row in matrix.items():
+        lines.append(f"| `{name}` | " + " | ".join(row[b].text().replace("|", "\\|")
+                                                    for b in backends) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def to_html(matrix, missing, backends, markdown_head):
+    colour = {"pass": "#d8f5d0", "FAIL": "#f9c0c0", "known bug": "#f9dcc0", "n/a": "#eeeeee",
+              "not run": "#fff3c4"}
+    rows = []
+    for name, row in matrix.items():
+        cells = "".join(f'<td style="background:{colour[row[b].status]}">'
+                        f"{html.escape(row[b].text())}</td>" for b in backends)
+        rows.append(f"<tr><th>{html.escape(name)}</th>{cells}</tr>")
+    head = "".join(f"<th>{html.escape(b)}</th>" for b in backends)
+    miss = (f"<p><b>Functions without a case (FAIL):</b> {html.escape(', '.join(missing))}</p>"
+            if missing else "")
+    intro = "".join(f"<p>{html.escape(l)}</p>" for l in markdown_head if l and not l.startswith("|"))
+    return ("<!doctype html><meta charset=utf-8><title>arraygrad conformance</title>"
+            "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:2px 6px;"
+            "font-size:13px}table{border-collapse:collapse}</style>"
+            f"{intro}{miss}<table><tr><th>function</th>{head}</tr>{''.join(rows)}</table>\n")
+
+
+def main(argv=None, *, registry=None):
+    p = argparse.ArgumentParser(prog="python -m conformance", description=__doc__)
+    p.add_argument("--backends", default=",".join(DEFAULT_BACKENDS))
+    p.add_argument("--dtypes", default=",".join(DEFAULT_DTYPES),
+                   help="complex dtypes run only the functions defined on complex inputs")
+    p.add_argument("--examples", type=int, default=3,
+                   help="examples per function and dtype (the first 3 are the ordinary, "
+                        "0-d/broadcasting and empty shapes)")
+    p.add_argument("--only", default="", help="comma-separated function names")
+    p.add_argument("--report", default=REPORT_DIR, help="directory for the Markdown and HTML")
+    p.add_argument("--name", default="cpu", help="report file name, without extension")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--torch-device", default="",
+                   help="torch's default device (cuda: the torch backend and the "
+                        "torch.autograd reference run on the GPU)")
+    p.add_argument("--allow-known-bugs", action="store_true",
+                   help="exit 0 despite the known bugs listed in cases.KNOWN_BUGS")
+    a = p.parse_args(argv)
+    backends = [b for b in a.backends.split(",") if b]
+    dtypes = [d for d in a.dtypes.split(",") if d]
+    only = set(filter(None, a.only.split(",")))
+    if a.torch_device:
+        import torch
+        torch.set_default_device(a.torch_device)
+    t0 = time.perf_counter()
+    matrix, missing, not_run = run(backends, dtypes, a.examples, registry=registry,
+                                   only=only, seed=a.seed, progress=not a.quiet)
+    elapsed = time.perf_counter() - t0
+    md = to_markdown(matrix, missing, backends, dtypes, a.examples, elapsed, a.name)
+    os.makedirs(a.report, exist_ok=True)
+    with open(os.path.join(a.report, f"{a.name}.md"), "w") as f:
+        f.write(md)
+    with open(os.path.join(a.report, f"{a.name}.html"), "w") as f:
+        f.write(to_html(matrix, missing, backends, md.split("\n")[:6]))
+    counts = summary(matrix, backends)
+    print()
+    print("\n".join(l for l in md.split("\n") if l.startswith("| ") and "`" not in l))
+    failures = [(n, b, row[b]) for n, row in matrix.items() for b in backends
+                if row[b].status == "FAIL"]
+    for n, b, cell in failures:
+        print(f"FAIL {n} on {b}: {cell.text()}")
+    known = [(n, b, row[b]) for n, row in matrix.items() for b in backends
+             if row[b].status == "known bug"]
+    for n, b, cell in known:
+        print(f"KNOWN BUG {n} on {b}: {cell.text()}")
+    for m in missing:
+        print(f"FAIL {m}: a differentiable function without a conformance case")
+    print(f"{len(matrix)} functions, {elapsed:.1f} s; report in "
+          f"{os.path.join(a.report, a.name)}.md/.html")
+    return 1 if failures or missing or (known and not a.allow_known_bugs) else 0
