@@ -26,6 +26,7 @@ class Case:
     complex: bool = False    # defined on complex inputs
     linear: bool = False     # linear (or piecewise linear): no second-derivative check
     torch: bool = True       # torch has the function (through array_api_compat.torch)
+    jax: bool = True         # compare with jax.vjp (False: why is in JAX_SKIPPED)
     notes: str = field(default="")
     # Input kinds ("real"/"complex") arraygrad accepts beyond the standard: a backend
     # that follows the standard strictly may refuse them (n/a for that dtype, not FAIL).
@@ -33,6 +34,18 @@ class Case:
 
 
 CASES: dict[str, Case] = {}
+
+# Functions not compared with jax.vjp, and why.
+JAX_SKIPPED = {
+    "unique_values": "jax.numpy's unique functions are not differentiable (gradient 0)",
+    "unique_all": "jax.numpy's unique functions are not differentiable (gradient 0)",
+    "unique_counts": "jax.numpy's unique functions are not differentiable (gradient 0)",
+    "unique_inverse": "jax.numpy's unique functions are not differentiable (gradient 0)",
+    "svd": "JAX's SVD picks other signs/phases for the singular vectors, and the case's "
+           "loss depends on them",
+    "eigvals": "JAX's eig differs from LAPACK's geev by a few times 1e-5 relative on these "
+               "non-symmetric matrices (arraygrad agrees with torch and finite differences)",
+}
 
 
 def case(name, fn, gen, **kw):

@@ -1,6 +1,6 @@
 """Checking one (function, backend, dtype): arraygrad's vector-Jacobian product against
 central finite differences in float64, against the NumPy backend's gradient (within the
-backend profile's ``[tolerance]``), against ``torch.autograd`` where torch has the
+backend profile's ``[tolerance]``), against ``torch.autograd`` and ``jax.vjp`` where they have the
 function, and, for functions that are not linear, a Hessian-vector product against
 finite differences of gradients."""
 from __future__ import annotations
@@ -224,6 +224,34 @@ def torch_vjp(case, ref, dtype):
             for g, l in zip(grads, leaves)], ""
 
 
+def jax_vjp(case, ref, dtype):
+    """jax.vjp's gradients of <v, f(args)> in PyTorch's convention, or None where JAX
+    lacks the function. JAX pulls back the holomorphic linearization, so for complex
+    values PyTorch's gradient is conj(vjp(conj(v))); for real values they agree."""
+    import jax
+    import jax.numpy as jnp
+    jdt = {"float64": jnp.float64, "float32": jnp.float32,
+           "complex128": jnp.complex128, "complex64": jnp.complex64}
+    args = [jnp.asarray(a, dtype=jdt[input_dtype(a, dtype)]) if i in ref.wrt else
+            (jnp.asarray(a) if isinstance(a, np.ndarray) else a)
+            for i, a in enumerate(ref.args)]
+
+    def f(*wrt_values):
+        full = list(args)
+        for i, value in zip(ref.wrt, wrt_values):
+            full[i] = value
+        return case.fn(jnp, *full)
+
+    try:
+        out, pullback = jax.vjp(f, *[args[i] for i in ref.wrt])
+    except Exception as exc:  # JAX lacks the function or this form of it
+        return None, f"jax: {type(exc).__name__}: {exc}"[:120]
+    if not jnp.issubdtype(out.dtype, jnp.inexact):
+        return [np.zeros_like(np.asarray(ref.args[i])) for i in ref.wrt], ""
+    v = jnp.conj(jnp.asarray(ref.v, dtype=out.dtype))
+    return [np.conj(np.asarray(g)) for g in pullback(v)], ""
+
+
 def _excess(a, b, rtol, atol):
     """max |a - b| / (atol + rtol |b|): above 1 is a mismatch."""
     a, b = np.asarray(a), np.asarray(b)
@@ -248,7 +276,8 @@ def tolerance(profile, dtype):
     return tol["rtol"], tol["atol"]
 
 
-def check_example(case, backend_name, dtype, ref, numpy_grads, torch_grads, profile):
+def check_example(case, backend_name, dtype, ref, numpy_grads, torch_grads, profile,
+                  jax_grads=None):
     """The checks of one example on one backend: ([(check, excess, detail)], gradients)."""
     low = dtype in ("float32", "complex64")
     rtol, atol = tolerance(profile, dtype)
@@ -274,7 +303,12 @@ def check_example(case, backend_name, dtype, ref, numpy_grads, torch_grads, prof
         e = max([_excess(g, t, rtol * (10 if low else 100), atol * 10)
                  for g, t in zip(grads, torch_grads)] or [0.0])
         results.append(("torch.autograd", e, ""))
-    # 4. Hessian-vector product
+    # 4. jax.vjp
+    if jax_grads is not None:
+        e = max([_excess(g, j, rtol * (10 if low else 100), atol * 10)
+                 for g, j in zip(grads, jax_grads)] or [0.0])
+        results.append(("jax.vjp", e, ""))
+    # 5. Hessian-vector product
     if want_hvp:
         _, _, fd2, scale = ref.hvp
         h_rtol = LOW_RTOL * 10 if low else HVP_RTOL

@@ -6,6 +6,7 @@ import html
 import os
 import platform
 import sys
+import importlib.util
 import time
 import traceback
 import zlib
@@ -93,7 +94,7 @@ def run(backends, dtypes, examples, *, registry=None, only=None, seed=0, progres
     import arraygrad as ag
     from arraygrad.ops.registry import differentiable_functions
     from . import check
-    from .cases import CASES, KNOWN_BUGS
+    from .cases import CASES, JAX_SKIPPED, KNOWN_BUGS
 
     registry = differentiable_functions() if registry is None else registry
     missing = sorted(set(registry) - set(CASES))
@@ -101,11 +102,8 @@ def run(backends, dtypes, examples, *, registry=None, only=None, seed=0, progres
     not_run = {b: _backend_state(b) for b in backends}
     live = [b for b in backends if not_run[b] is None]
     profiles = {b: ag.backend.get_backend(b).profile for b in live}
-    try:
-        import torch  # noqa: F401
-        have_torch = True
-    except ImportError:
-        have_torch = False
+    have_torch = importlib.util.find_spec("torch") is not None
+    have_jax = importlib.util.find_spec("jax") is not None
 
     matrix = {}
     for idx, name in enumerate(names, 1):
@@ -141,13 +139,19 @@ def run(backends, dtypes, examples, *, registry=None, only=None, seed=0, progres
                         torch_grads, _ = check.torch_vjp(case, ref, dtype)
                     except Exception:
                         torch_grads = None
+                jax_grads = None
+                if case.torch and have_jax and name not in JAX_SKIPPED:
+                    try:
+                        jax_grads, _ = check.jax_vjp(case, ref, dtype)
+                    except Exception:
+                        jax_grads = None
                 numpy_grads = None
                 order = sorted(active, key=lambda b: b != "numpy")
                 for b in order:
                     try:
                         results, grads = check.check_example(
                             case, b, dtype, ref, None if b == "numpy" else numpy_grads,
-                            torch_grads, profiles[b])
+                            torch_grads, profiles[b], jax_grads)
                     except (NotImplementedError, TypeError) as exc:
                         kind = "complex" if cplx else "real"
                         if not isinstance(exc, NotImplementedError) and kind not in case.beyond:
@@ -210,11 +214,14 @@ def to_markdown(matrix, missing, backends, dtypes, examples, elapsed, title):
              f"{elapsed:.0f} s on {platform.node() or 'this machine'} "
              f"({os.cpu_count()} CPUs, Python {platform.python_version()}).", "",
              "Each cell: the VJP against central finite differences (float64), against the "
-             "NumPy backend (the profile's `[tolerance]`), against `torch.autograd` where "
-             "torch has the function, and a Hessian-vector product against finite "
-             "differences of gradients for functions that are not linear. A FAIL names the "
-             "check, dtype and example with the largest error, as a multiple of its "
-             "tolerance.", ""]
+             "NumPy backend (the profile's `[tolerance]`), against `torch.autograd` and "
+             "`jax.vjp` where they have the function, and a Hessian-vector product against "
+             "finite differences of gradients for functions that are not linear. A FAIL "
+             "names the check, dtype and example with the largest error, as a multiple of "
+             "its tolerance.", ""]
+    from .cases import JAX_SKIPPED
+    lines += ["Not compared with `jax.vjp`: " + "; ".join(
+        f"`{n}` ({why})" for n, why in JAX_SKIPPED.items()) + ".", ""]
     if missing:
         lines += ["**Functions with a gradient rule but no conformance case (FAIL):** "
                   + ", ".join(f"`{m}`" for m in missing), ""]
