@@ -291,7 +291,6 @@ def main(argv=None, *, registry=None):
         f.write(md)
     with open(os.path.join(a.report, f"{a.name}.html"), "w") as f:
         f.write(to_html(matrix, missing, backends, md.split("\n")[:6]))
-    counts = summary(matrix, backends)
     print()
     print("\n".join(l for l in md.split("\n") if l.startswith("| ") and "`" not in l))
     failures = [(n, b, row[b]) for n, row in matrix.items() for b in backends
