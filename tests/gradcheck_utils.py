@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import warnings
 
+import zlib
+
 import numpy as np
 from numpy.testing import assert_allclose
 
@@ -330,3 +332,45 @@ def check_hvp(fn, args, *, wrt=None, torch_fn=None, seed=0, fd=True,
             assert_allclose(h, expected, rtol=1e-5, atol=1e-6 * scale,
                             err_msg=f"Hessian-vector product for input {i} vs differences")
     return hvps
+
+
+# -- inputs: one random stream per test --------------------------------------------------
+
+_rng = np.random.default_rng(0)
+
+
+def reseed(nodeid: str) -> None:
+    """Give the current test its own stream, so that its inputs do not depend on which
+    tests ran before it in the same process (pytest-xdist)."""
+    global _rng
+    _rng = np.random.default_rng(zlib.crc32(nodeid.encode()))
+
+
+def rng() -> np.random.Generator:
+    """The current test's stream."""
+    return _rng
+
+
+def rnd(*shape):
+    """Standard normal values."""
+    return np.asarray(_rng.standard_normal(shape))
+
+
+def pos(*shape):
+    """Positive values in [0.5, 2)."""
+    return np.asarray(_rng.uniform(0.5, 2.0, shape))
+
+
+def unit(*shape, bound=0.9):
+    """Values in (-bound, bound): inside the domain of asin, acos, atanh."""
+    return np.asarray(_rng.uniform(-bound, bound, shape))
+
+
+def above_one(*shape):
+    """Values in (1.2, 3): inside the domain of acosh."""
+    return np.asarray(_rng.uniform(1.2, 3.0, shape))
+
+
+def away_from_zero(*shape):
+    """Values of either sign with magnitude in [0.5, 2)."""
+    return np.asarray(pos(*shape) * _rng.choice([-1.0, 1.0], shape))

@@ -7,7 +7,6 @@ under test) and against ``torch.autograd`` on the same inputs (see gradcheck_uti
 from __future__ import annotations
 
 import math
-import zlib
 
 import numpy as np
 import pytest
@@ -17,44 +16,14 @@ from hypothesis.extra import numpy as hnp
 from numpy.testing import assert_allclose
 
 import arraygrad as ag
-from gradcheck_utils import SLOW_BACKENDS, check_vjp, host, to_tensor
+from gradcheck_utils import (SLOW_BACKENDS, above_one, away_from_zero, check_vjp, host, pos,
+                             reseed, rng, rnd, to_tensor, unit)
 
 torch = pytest.importorskip("torch")
 
-_rng = np.random.default_rng(20240611)
-
-
 @pytest.fixture(autouse=True)
 def _seed_inputs(request):
-    """Each test draws its inputs from its own stream, so that they do not depend on
-    which tests ran before it in the same process (pytest-xdist)."""
-    global _rng
-    _rng = np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
-
-
-def rnd(*shape):
-    """Standard normal values."""
-    return np.asarray(_rng.standard_normal(shape))
-
-
-def pos(*shape):
-    """Positive values in [0.5, 2)."""
-    return np.asarray(_rng.uniform(0.5, 2.0, shape))
-
-
-def unit(*shape):
-    """Values in (-0.9, 0.9): inside the domain of asin, acos, atanh."""
-    return np.asarray(_rng.uniform(-0.9, 0.9, shape))
-
-
-def above_one(*shape):
-    """Values in (1.2, 3): inside the domain of acosh."""
-    return np.asarray(_rng.uniform(1.2, 3.0, shape))
-
-
-def away_from_zero(*shape):
-    """Values of magnitude in [0.5, 2), either sign."""
-    return np.asarray(pos(*shape) * _rng.choice([-1.0, 1.0], shape))
+    reseed(request.node.nodeid)
 
 
 def reduced_grid(backend, keep: bool, keep_on_jax: bool = True) -> None:
@@ -130,8 +99,8 @@ BINARY = {
     "maximum": (lambda xp, a, b: xp.maximum(a, b), rnd, rnd),
     "minimum": (lambda xp, a, b: xp.minimum(a, b), rnd, rnd),
     "remainder": (lambda xp, a, b: xp.remainder(a, b),
-                  lambda *s: np.asarray(_rng.uniform(0.1, 0.4, s) + _rng.integers(-3, 3, s)),
-                  lambda *s: np.asarray(_rng.uniform(1.1, 1.9, s))),
+                  lambda *s: np.asarray(rng().uniform(0.1, 0.4, s) + rng().integers(-3, 3, s)),
+                  lambda *s: np.asarray(rng().uniform(1.1, 1.9, s))),
 }
 BINARY_SHAPES = [((2, 3), (2, 3)), ((3, 1), (4,)), ((), (2, 3)), ((2, 3), ()),
                  ((0, 3), (1, 3)), ((2, 1, 3), (4, 1))]
@@ -208,7 +177,7 @@ SCALAR_OPS = {
     "2**x": (lambda xp, x: 2 ** x, rnd),
     "0.5**x": (lambda xp, x: 0.5 ** x, rnd),
     "pow(x,3)": (lambda xp, x: xp.pow(x, 3), rnd),
-    "x%1.5": (lambda xp, x: x % 1.5, lambda *s: np.asarray(_rng.uniform(0.1, 1.4, s) + 3 * _rng.integers(-2, 2, s))),
+    "x%1.5": (lambda xp, x: x % 1.5, lambda *s: np.asarray(rng().uniform(0.1, 1.4, s) + 3 * rng().integers(-2, 2, s))),
     "maximum(x,0.)": (lambda xp, x: xp.maximum(x, 0.0), away_from_zero),
     "-(x*2)+1": (lambda xp, x: -(x * 2) + 1, rnd),
 }

@@ -3,42 +3,26 @@ closed forms, and Hessian-vector products against ``torch.autograd.grad(...,
 create_graph=True)`` and against central differences of arraygrad's own gradients."""
 from __future__ import annotations
 
-import zlib
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
 import arraygrad as ag
-from gradcheck_utils import SLOW_BACKENDS, check_hvp, host, to_tensor
+from gradcheck_utils import (SLOW_BACKENDS, away_from_zero, check_hvp, host, pos, reseed,
+                             rnd, to_tensor)
+from gradcheck_utils import unit as unit_values
 
 torch = pytest.importorskip("torch")
-
-_rng = np.random.default_rng(7)
 
 
 @pytest.fixture(autouse=True)
 def _seed_inputs(request):
-    """Each test draws its inputs from its own stream, so that they do not depend on
-    which tests ran before it in the same process (pytest-xdist)."""
-    global _rng
-    _rng = np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
-
-
-def rnd(*shape):
-    return np.asarray(_rng.standard_normal(shape))
-
-
-def pos(*shape):
-    return np.asarray(_rng.uniform(0.5, 2.0, shape))
+    reseed(request.node.nodeid)
 
 
 def unit(*shape):
-    return np.asarray(_rng.uniform(-0.8, 0.8, shape))
-
-
-def away_from_zero(*shape):
-    return np.asarray(pos(*shape) * _rng.choice([-1.0, 1.0], shape))
+    return unit_values(*shape, bound=0.8)
 
 
 def reduced_grid(backend, keep: bool) -> None:
