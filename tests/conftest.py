@@ -57,3 +57,10 @@ def backend(request):
         pytest.skip(f"backend {request.param} unavailable: {why}")
     with arraygrad.use_backend(request.param) as b:
         yield b
+
+
+@pytest.fixture
+def numpy_backend():
+    """The NumPy backend, whatever ARRAYGRAD_BACKEND says."""
+    with arraygrad.use_backend("numpy") as b:
+        yield b

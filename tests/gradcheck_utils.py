@@ -69,6 +69,17 @@ def host(t) -> np.ndarray:
     return np.asarray(t.detach().numpy())
 
 
+def leaf(values, dtype=ag.float64) -> ag.Tensor:
+    """A float64 leaf that requires grad, on the current backend (values go through a
+    list, so that a NumPy array does not keep the NumPy backend)."""
+    return ag.tensor(np.asarray(values).tolist(), dtype=dtype, requires_grad=True)
+
+
+def const(values, dtype=ag.float64) -> ag.Tensor:
+    """Like ``leaf``, without requires_grad."""
+    return ag.tensor(np.asarray(values).tolist(), dtype=dtype)
+
+
 def _is_array(a) -> bool:
     return isinstance(a, np.ndarray)
 

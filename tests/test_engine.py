@@ -14,27 +14,10 @@ import pytest
 from numpy.testing import assert_allclose
 
 import arraygrad as ag
+from gradcheck_utils import host as val, leaf
 from arraygrad.autograd import grad as ag_grad
 
 F64 = ag.float64
-
-
-def val(t):
-    """The values of a tensor as a host NumPy array."""
-    return np.asarray(t.detach().numpy())
-
-
-def leaf(values, dtype=F64):
-    """A leaf on the current backend (NumPy arrays are given as lists, so that they
-    do not keep the NumPy backend)."""
-    return ag.tensor(np.asarray(values).tolist(), dtype=dtype, requires_grad=True)
-
-
-@pytest.fixture
-def numpy_backend():
-    """The NumPy backend, whatever ARRAYGRAD_BACKEND says."""
-    with ag.use_backend("numpy") as b:
-        yield b
 
 
 NODE_REPR = r"<{}Backward\d? object at 0x[0-9a-f]+>"

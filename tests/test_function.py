@@ -9,21 +9,10 @@ import pytest
 from numpy.testing import assert_allclose
 
 import arraygrad as ag
+from gradcheck_utils import const, host as val, leaf
 from arraygrad.autograd import Function
 
 F64 = ag.float64
-
-
-def val(t):
-    return np.asarray(t.detach().numpy())
-
-
-def leaf(values, dtype=F64):
-    return ag.tensor(np.asarray(values).tolist(), dtype=dtype, requires_grad=True)
-
-
-def const(values, dtype=F64):
-    return ag.tensor(np.asarray(values).tolist(), dtype=dtype)
 
 
 class Exp(Function):

@@ -15,30 +15,10 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 import arraygrad as ag
+from gradcheck_utils import const, host as val, leaf
 
 F64 = ag.float64
 LEAF_MSG = "a leaf Variable that requires grad is being used in an in-place operation."
-
-
-def val(t):
-    return np.asarray(t.detach().numpy())
-
-
-def leaf(values, dtype=F64):
-    """A leaf on the current backend (NumPy arrays are given as lists, so that they
-    do not keep the NumPy backend)."""
-    return ag.tensor(np.asarray(values).tolist(), dtype=dtype, requires_grad=True)
-
-
-def const(values, dtype=F64):
-    return ag.tensor(np.asarray(values).tolist(), dtype=dtype)
-
-
-@pytest.fixture
-def numpy_backend():
-    """The NumPy backend, whatever ARRAYGRAD_BACKEND says."""
-    with ag.use_backend("numpy") as b:
-        yield b
 
 
 # -- in-place on non-leaves is recorded ----------------------------------------------

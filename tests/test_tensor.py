@@ -10,27 +10,9 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 import arraygrad as ag
+from gradcheck_utils import const, host as val, leaf
 
 F64 = ag.float64
-
-
-def val(t):
-    return np.asarray(t.detach().numpy())
-
-
-def leaf(values, dtype=F64):
-    return ag.tensor(np.asarray(values).tolist(), dtype=dtype, requires_grad=True)
-
-
-def const(values, dtype=F64):
-    return ag.tensor(np.asarray(values).tolist(), dtype=dtype)
-
-
-@pytest.fixture
-def numpy_backend():
-    """The NumPy backend, whatever ARRAYGRAD_BACKEND says."""
-    with ag.use_backend("numpy") as b:
-        yield b
 
 
 # -- requires_grad ------------------------------------------------------------------
