@@ -206,7 +206,6 @@ class Op:
 
     def _record(self, backend, args, datas, kwargs, out, mask, n):
         node = self.node_cls()
-        node._retained = None
         node._mask = mask
         plan = self.plans[mask]
         edges = [None] * n
