@@ -27,3 +27,12 @@ def test_example_trains_to_stated_accuracy(script, required):
     assert match, proc.stdout
     assert float(match.group(2)) == required
     assert float(match.group(1)) >= required
+
+
+def test_offloading_saved_tensors_keeps_gradients():
+    env = dict(os.environ, ARRAYGRAD_BACKEND="numpy")
+    proc = subprocess.run([sys.executable, str(ROOT / "examples" / "offload_saved_tensors.py")],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert re.search(r"offloaded to host: \d+ \([\d.]+ MiB\), brought back: \d+", proc.stdout)
+    assert "with and without offloading: 0\n" in proc.stdout

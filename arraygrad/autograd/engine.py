@@ -14,6 +14,7 @@ recorded and differentiable.
 """
 from __future__ import annotations
 
+from . import anomaly_mode
 from .function import Node
 from .grad_mode import set_grad_enabled
 from .hooks import LEAF_HOOKS, run_leaf, run_node
@@ -214,56 +215,64 @@ def _run(roots, grads, backend, retain_graph, create_graph, inputs, capture):
     for vertex, _ in roots:
         if deps.get(vertex, 0) == 0 and vertex not in ready:
             ready.append(vertex)
-    with set_grad_enabled(create_graph):
-        while ready:
-            vertex = ready.pop()
-            grad = buffers.pop(vertex, None)
-            if not isinstance(vertex, Node):  # a leaf
-                if grad is not None:
-                    if LEAF_HOOKS and id(vertex) in LEAF_HOOKS:
-                        run_leaf(vertex, LEAF_HOOKS[id(vertex)], grad, backend, create_graph,
-                                 capture, wanted_leaves, captured)
-                    elif capture:
-                        if id(vertex) in wanted_leaves:
-                            captured[id(vertex)] = grad
-                    elif wanted_leaves is None or id(vertex) in wanted_leaves:
-                        _accumulate(vertex, grad, backend, create_graph)
-                continue
-            node = vertex
-            if node._hooks is not None:
-                input_grads = run_node(node, node._hooks, grad, xp, backend, retain_graph,
-                                       create_graph, capture, wanted_outputs, captured)
-            elif grad is not None:
-                if node._retained is not None and not capture:
-                    _fill_retained(node, grad, backend, create_graph)
-                if wanted_outputs is not None and node in wanted_outputs:
-                    for t in wanted_outputs[node]:
-                        g = grad[t._output_nr] if node.n_outputs > 1 else grad
-                        if g is not None:
-                            if capture:
-                                captured[id(t)] = g
-                            else:
-                                _accumulate(t, g, backend, create_graph)
-                if node.n_outputs > 1 and all(g is None for g in grad):
-                    grad = None
-                if grad is not None:
-                    input_grads = node._apply(grad, xp, create_graph)
-                    if not retain_graph:
-                        node._release()
+    vertex = None
+    try:
+        with set_grad_enabled(create_graph):
+            while ready:
+                vertex = ready.pop()
+                grad = buffers.pop(vertex, None)
+                if not isinstance(vertex, Node):  # a leaf
+                    if grad is not None:
+                        if LEAF_HOOKS and id(vertex) in LEAF_HOOKS:
+                            run_leaf(vertex, LEAF_HOOKS[id(vertex)], grad, backend, create_graph,
+                                     capture, wanted_leaves, captured)
+                        elif capture:
+                            if id(vertex) in wanted_leaves:
+                                captured[id(vertex)] = grad
+                        elif wanted_leaves is None or id(vertex) in wanted_leaves:
+                            _accumulate(vertex, grad, backend, create_graph)
+                    continue
+                node = vertex
+                if node._hooks is not None:
+                    input_grads = run_node(node, node._hooks, grad, xp, backend, retain_graph,
+                                           create_graph, capture, wanted_outputs, captured)
+                elif grad is not None:
+                    if node._retained is not None and not capture:
+                        _fill_retained(node, grad, backend, create_graph)
+                    if wanted_outputs is not None and node in wanted_outputs:
+                        for t in wanted_outputs[node]:
+                            g = grad[t._output_nr] if node.n_outputs > 1 else grad
+                            if g is not None:
+                                if capture:
+                                    captured[id(t)] = g
+                                else:
+                                    _accumulate(t, g, backend, create_graph)
+                    if node.n_outputs > 1 and all(g is None for g in grad):
+                        grad = None
+                    if grad is not None:
+                        input_grads = node._apply(grad, xp, create_graph)
+                        if not retain_graph:
+                            node._release()
+                    else:
+                        input_grads = (None,) * len(node._next_edges)
                 else:
                     input_grads = (None,) * len(node._next_edges)
-            else:
-                input_grads = (None,) * len(node._next_edges)
-            for edge, g in zip(node._next_edges, input_grads):
-                if edge is None:
-                    continue
-                target, nr = edge
-                if g is not None:
-                    _add_into(buffers, target, nr, g)
-                left = deps[target] - 1
-                deps[target] = left
-                if left == 0:
-                    ready.append(target)
+                if anomaly_mode.ENABLED:
+                    anomaly_mode.check_gradients(node, input_grads, backend)
+                for edge, g in zip(node._next_edges, input_grads):
+                    if edge is None:
+                        continue
+                    target, nr = edge
+                    if g is not None:
+                        _add_into(buffers, target, nr, g)
+                    left = deps[target] - 1
+                    deps[target] = left
+                    if left == 0:
+                        ready.append(target)
+    except Exception as error:
+        if anomaly_mode.ENABLED and isinstance(vertex, Node):
+            anomaly_mode.annotate(error, vertex)
+        raise
     return captured
 
 

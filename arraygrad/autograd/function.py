@@ -8,6 +8,8 @@ reference cycle and every graph is freed by reference counting alone.
 from __future__ import annotations
 
 from ..dtypes import DType
+from . import anomaly_mode
+from .graph import Packed, PackedSaved, current_hooks, pack
 from .grad_mode import is_grad_enabled, set_grad_enabled
 
 SECOND_BACKWARD = (
@@ -124,6 +126,8 @@ class OpNode(Node):
         if saved is FREED:
             raise RuntimeError(SECOND_BACKWARD)
         op = self.op
+        if type(saved) is PackedSaved:
+            saved = saved.unpack()
         if create_graph:
             saved = op.unpack(self, saved)
         return op.backward(self, xp, grad, saved)
@@ -183,6 +187,8 @@ class CustomNode(Node):
             if data is None:
                 saved.append(None)
             else:
+                if type(data) is Packed:
+                    data = data.unpack()
                 saved.append(Tensor._from_edge(data, backend, edge))
         return tuple(saved)
 
@@ -261,11 +267,15 @@ class Function(metaclass=_FunctionMeta):
         node.ctx = ctx
         node._next_edges = tuple(edge_of(t) if isinstance(t, Tensor) else None for t in args)
         output_nr = {id(o): nr for nr, o in enumerate(outs)}
+        hooks = current_hooks()
         node._saved = tuple(
             (None, None, None) if t is None else
-            (t.data, t._backend, (node, output_nr[id(t)]) if id(t) in output_nr else edge_of(t))
+            (t.data if hooks is None else pack(t.data, t._backend, hooks), t._backend,
+             (node, output_nr[id(t)]) if id(t) in output_nr else edge_of(t))
             for t in ctx._to_save)
         ctx._node = node
+        if anomaly_mode.ENABLED:
+            anomaly_mode.remember_forward(node)
         non_diff = getattr(ctx, "_non_differentiable", set())
         node._output_meta = tuple((o.shape, o._backend, o.dtype) for o in outs)
         results = []

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from itertools import product
 from operator import itemgetter
 
+from ..autograd import anomaly_mode as _anomaly
+from ..autograd import graph as _graph
 from ..autograd.function import OpNode
 from ..backend import is_backend_array
 from ..autograd.grad_mode import is_grad_enabled
@@ -222,12 +224,29 @@ class Op:
                 saved.append(out)
             else:
                 saved.append(self._save(kind, key, backend, datas, kwargs, n))
-        node._saved = tuple(saved)
+        hooks = _graph.current_hooks()
+        node._saved = tuple(saved) if hooks is None else \
+            self._pack(plan.sources, saved, backend, hooks)
         node._meta = self._broadcast_meta(backend, plan, datas, out, n) if self.broadcasts else None
+        if _anomaly.ENABLED:
+            _anomaly.remember_forward(node)
         if type(out) is tuple:
             return tuple(_wrap(o, backend, node, nr, True) if _differentiable(backend, o)
                          else _wrap(o, backend) for nr, o in enumerate(out))
         return _wrap(out, backend, node, 0, True)
+
+    @staticmethod
+    def _pack(sources, saved, backend, hooks):
+        """The saved values with every array passed through the saved-tensor hooks."""
+        def pack(value):
+            if type(value) in (list, tuple):
+                return type(value)(pack(v) for v in value)
+            if value is None or type(value) in _PY_SCALARS:
+                return value
+            return _graph.pack(value, backend, hooks)
+        return _graph.PackedSaved(
+            pack(value) if kind in ("input", "result") else value
+            for (kind, _), value in zip(sources, saved))
 
     def _save(self, kind, key, backend, datas, kwargs, n):
         if kind == "kwarg":

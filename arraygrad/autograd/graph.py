@@ -1,0 +1,90 @@
+"""Saved-tensor hooks: the user decides how the values a graph keeps for backward are
+stored (PyTorch's ``torch.autograd.graph.saved_tensors_hooks``).
+
+Inside ``with saved_tensors_hooks(pack, unpack):`` every array an operation saves for
+backward is handed to ``pack`` as a (detached) Tensor, and the node keeps whatever
+``pack`` returns. When backward needs the value, ``unpack`` gets that object back and
+must return a Tensor (or a backend array) with the saved value. Typical uses: move
+saved activations to host memory and back (``examples/offload_saved_tensors.py``),
+compress them, or count them. Saved Python values (shapes, axes) are not passed
+through the hooks.
+
+Hooks nest; the innermost pair applies. They are per thread and per asyncio task, like
+the grad mode.
+"""
+from __future__ import annotations
+
+from contextvars import ContextVar
+
+_hooks: ContextVar[tuple] = ContextVar("arraygrad_saved_tensors_hooks", default=())
+
+
+class saved_tensors_hooks:
+    """Context manager: ``pack_hook(tensor) -> object`` when a value is saved for
+    backward, ``unpack_hook(object) -> tensor`` when backward reads it."""
+
+    def __init__(self, pack_hook, unpack_hook):
+        if not callable(pack_hook) or not callable(unpack_hook):
+            raise TypeError("saved_tensors_hooks needs two callables: pack_hook and unpack_hook")
+        self.pack_hook = pack_hook
+        self.unpack_hook = unpack_hook
+        self._tokens = []
+
+    def __enter__(self):
+        self._tokens.append(_hooks.set(_hooks.get() + ((self.pack_hook, self.unpack_hook),)))
+        return self
+
+    def __exit__(self, *exc):
+        _hooks.reset(self._tokens.pop())
+        return False
+
+
+def current_hooks():
+    """The innermost ``(pack_hook, unpack_hook)`` pair, or ``None`` outside any."""
+    stack = _hooks.get()
+    return stack[-1] if stack else None
+
+
+class Packed:
+    """A saved array as its pack hook left it, with the unpack hook that restores it."""
+
+    __slots__ = ("value", "unpack_hook")
+
+    def __init__(self, value, unpack_hook):
+        self.value = value
+        self.unpack_hook = unpack_hook
+
+    def unpack(self):
+        from .._tensor import Tensor
+        from ..backend import is_backend_array
+        value = self.unpack_hook(self.value)
+        if isinstance(value, Tensor):
+            return value.data
+        if is_backend_array(value):
+            return value
+        raise TypeError("the unpack hook of saved_tensors_hooks must return a Tensor, not "
+                        f"{type(value).__name__}")
+
+
+def pack(array, backend, hooks):
+    """``array`` saved through ``hooks`` (a ``(pack_hook, unpack_hook)`` pair)."""
+    from .._tensor import Tensor
+    pack_hook, unpack_hook = hooks
+    return Packed(pack_hook(Tensor._wrap(array, backend)), unpack_hook)
+
+
+class PackedSaved(tuple):
+    """A node's saved values of which some went through saved-tensor hooks."""
+
+    __slots__ = ()
+
+    def unpack(self) -> tuple:
+        return tuple(_unpack(v) for v in self)
+
+
+def _unpack(value):
+    if type(value) is Packed:
+        return value.unpack()
+    if type(value) is list:  # the inputs of an operation on a sequence of arrays
+        return [_unpack(v) for v in value]
+    return value
