@@ -1,0 +1,1 @@
+"""Benchmarks of issue 6: `python -m benchmarks --help` (see benchmarks/README.md)."""

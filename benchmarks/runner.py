@@ -1,0 +1,95 @@
+"""``python -m benchmarks``: run the workloads, check, time, and write the results.
+
+    python -m benchmarks                        # full run (about 10 minutes, 2 cores)
+    python -m benchmarks --quick                # about a minute: results-quick.*
+    python -m benchmarks --only W1,W3 --libs numpy,arraygrad[numpy],torch
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import environment, report, targets, threads
+from .libraries import CPU_LIBRARIES, GPU_LIBRARIES
+from .session import SETTINGS, Session
+from .workloads import WORKLOADS
+
+DEFAULT_OUT = Path(__file__).resolve().parent / "results"
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
+    p.add_argument("--quick", action="store_true",
+                   help="few repeats, W4 at 1e4 ops, no 1e6 scaling; writes results-quick.*")
+    p.add_argument("--only", help="comma-separated workloads: " + ",".join(WORKLOADS))
+    p.add_argument("--libs", default=",".join(CPU_LIBRARIES),
+                   help="comma-separated libraries (default: %(default)s; on a GPU: "
+                        + ",".join(GPU_LIBRARIES) + ")")
+    p.add_argument("--baseline", default="numpy", choices=("numpy", "cupy"),
+                   help="hand-written library the ratios divide by (default: numpy)")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
+    p.add_argument("--name", help="output file stem (default: results, or results-quick)")
+    p.add_argument("--threads", type=int, default=2,
+                   help="threads for every library (default: 2; set before the imports)")
+    return p
+
+
+def _split(text: str) -> list:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _workloads(only: str | None) -> list:
+    if not only:
+        return list(WORKLOADS)
+    by_lower = {k.lower(): k for k in WORKLOADS}
+    unknown = [w for w in _split(only) if w.lower() not in by_lower]
+    if unknown:
+        raise SystemExit(f"unknown workload(s) {', '.join(unknown)}; "
+                         f"known: {', '.join(WORKLOADS)}")
+    return [by_lower[w.lower()] for w in _split(only)]
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    keys = _workloads(args.only)
+    names = _split(args.libs)
+    if args.baseline not in names:
+        names.insert(0, args.baseline)
+    try:
+        session = Session.load(names, quick=args.quick, baseline=args.baseline)
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
+    threads.limit_runtime()
+    if args.baseline not in session.adapters:
+        raise SystemExit(f"the baseline {args.baseline} cannot run here: "
+                         f"{session.skipped[args.baseline]}")
+    for name, why in session.skipped.items():
+        print(f"skipped {name}: {why}")
+    started, load_start, t0 = datetime.now(timezone.utc), environment.load_average(), \
+        time.perf_counter()
+    results, durations = {}, {}
+    for key in keys:
+        t = time.perf_counter()
+        print(f"{key} ...", end=" ", flush=True)
+        results.update(WORKLOADS[key].run(session))
+        durations[key] = round(time.perf_counter() - t, 1)
+        print(f"{durations[key]:.0f} s", flush=True)
+    mode = "quick" if args.quick else "full"
+    everything = {
+        "mode": mode, "command": " ".join(["python -m benchmarks"] + (argv or sys.argv[1:])),
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "duration_s": round(time.perf_counter() - t0, 1), "durations_s": durations,
+        "load_start": load_start, "load_end": environment.load_average(),
+        "baseline": args.baseline, "settings": SETTINGS[mode],
+        "environment": environment.describe(),
+        "libraries": {"run": list(session.adapters), "skipped": session.skipped},
+        "workloads": results, "targets": targets.evaluate(results, args.baseline)}
+    name = args.name or ("results-quick" if args.quick else "results")
+    paths = report.write(everything, args.out, name)
+    print(report.markdown(everything))
+    print("wrote " + ", ".join(str(p) for p in paths))
+    return 0
