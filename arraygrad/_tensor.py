@@ -395,17 +395,17 @@ def _binary(fn, reflected: bool = False):
     op = getattr(fn, "op", None)
     # Call the operation itself, skipping its public wrapper, unless fn dispatches
     # between operations (pow, matmul).
-    call = op.__call__ if op is not None else (lambda args, kwargs: fn(*args))
+    call = op.binary if op is not None and op.n_inputs == 2 and not op.variadic else fn
     if reflected:
         def method(self, other):
             if other.__class__ not in _FAST_OPERANDS and not _is_operand(other):
                 return NotImplemented
-            return call((other, self), _NO_KWARGS)
+            return call(other, self)
     else:
         def method(self, other):
             if other.__class__ not in _FAST_OPERANDS and not _is_operand(other):
                 return NotImplemented
-            return call((self, other), _NO_KWARGS)
+            return call(self, other)
     method.__name__ = fn.__name__
     return method
 
@@ -541,7 +541,6 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False) -> Tensor:
 from . import ops as _ops  # noqa: E402  (the operations need Tensor defined first)
 
 _FAST_OPERANDS = {Tensor, int, float}
-_NO_KWARGS: dict = {}
 _OPERATORS = {
     "add": _ops.add, "sub": _ops.subtract, "mul": _ops.multiply, "truediv": _ops.divide,
     "floordiv": _ops.floor_divide, "mod": _ops.remainder, "pow": _ops.pow,

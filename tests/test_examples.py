@@ -36,3 +36,16 @@ def test_offloading_saved_tensors_keeps_gradients():
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert re.search(r"offloaded to host: \d+ \([\d.]+ MiB\), brought back: \d+", proc.stdout)
     assert "with and without offloading: 0\n" in proc.stdout
+
+
+def test_newton_cg_converges_as_stated():
+    env = dict(os.environ, ARRAYGRAD_BACKEND="numpy")
+    proc = subprocess.run([sys.executable, str(ROOT / "examples" / "newton_cg.py")],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "backend numpy" in proc.stdout
+    match = re.search(r"^converged: \|g\| ([\d.e+-]+) \(required < ([\d.e+-]+)\) after "
+                      r"(\d+) Newton iterations \(at most (\d+)\)", proc.stdout, re.MULTILINE)
+    assert match, proc.stdout
+    assert float(match.group(1)) < float(match.group(2)) == 1e-8
+    assert int(match.group(3)) <= int(match.group(4)) == 12

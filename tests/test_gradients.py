@@ -16,8 +16,8 @@ from hypothesis.extra import numpy as hnp
 from numpy.testing import assert_allclose
 
 import arraygrad as ag
-from gradcheck_utils import (SLOW_BACKENDS, above_one, away_from_zero, check_vjp, host, pos,
-                             reseed, rng, rnd, to_tensor, unit)
+from gradcheck_utils import (SLOW_BACKENDS, above_one, away_from_zero, check_vjp, host, leaf,
+                             pos, reseed, rng, rnd, to_tensor, unit)
 
 torch = pytest.importorskip("torch")
 
@@ -205,6 +205,20 @@ def test_pow_tensor_exponent_with_zero_base(backend):
 def test_pow_zero_exponent_scalar_at_zero(backend):
     check_vjp(lambda xp, x: x ** 0, [np.array([0.0, 1.0, -2.0])], fd=False)
     check_vjp(lambda xp, x: x ** 2, [np.array([0.0, 1.0, -2.0])])
+
+
+@pytest.mark.parametrize("fn", [lambda x: x ** 2, lambda x: ag.square(x), lambda x: x ** 0.5,
+                                lambda x: ag.log(x), lambda x: 1.0 / x, lambda x: ag.sqrt(x)],
+                         ids=["pow2", "square", "pow_half", "log", "divide", "sqrt"])
+def test_zero_safe_rules_ignore_nan_in_an_overwritten_entry(backend, fn):
+    """An entry computed as NaN (0/0) and then overwritten gets gradient 0, not NaN:
+    scikit-learn's StandardScaler relies on it in its first partial_fit."""
+    x = leaf([0.0, 4.0])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        y = fn(x / x)  # entry 0: 0/0 -> NaN
+    y[0:1] = 1.0
+    ag.sum(y).backward()
+    assert host(x.grad)[0] == 0.0
 
 
 # -- reductions ------------------------------------------------------------------------

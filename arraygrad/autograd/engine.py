@@ -165,23 +165,37 @@ def _zeros_beside(g, shape):
 def _dependencies(roots) -> dict:
     """For every vertex reachable from ``roots``, the number of edges into it."""
     deps = {}
-    visited = set()
-    stack = []
-    for vertex, _ in roots:
-        if isinstance(vertex, Node) and vertex not in visited:
-            visited.add(vertex)
-            stack.append(vertex)
+    seen_roots = {v for v, _ in roots if isinstance(v, Node)}
+    stack = list(seen_roots)
     while stack:
-        node = stack.pop()
-        for edge in node._next_edges:
+        for edge in stack.pop()._next_edges:
             if edge is None:
                 continue
             vertex = edge[0]
-            deps[vertex] = deps.get(vertex, 0) + 1
-            if vertex not in visited and isinstance(vertex, Node):
-                visited.add(vertex)
+            count = deps.get(vertex)
+            if count is not None:
+                deps[vertex] = count + 1
+                continue
+            deps[vertex] = 1
+            if vertex not in seen_roots and isinstance(vertex, Node):  # first visit
                 stack.append(vertex)
     return deps
+
+
+class _SingleOutputClasses(set):
+    """The node classes known to have one output (and Tensor, for leaves): their
+    gradients are summed inline by the engine. Filled as classes are met."""
+
+    def __contains__(self, cls):
+        if set.__contains__(self, cls):
+            return True
+        if cls.__dict__.get("n_outputs", None) == 1 or not issubclass(cls, Node):
+            self.add(cls)
+            return True
+        return False
+
+
+_SINGLE_OUTPUT = _SingleOutputClasses()
 
 
 def _add_into(buffers, vertex, nr, g):
@@ -264,7 +278,11 @@ def _run(roots, grads, backend, retain_graph, create_graph, inputs, capture):
                         continue
                     target, nr = edge
                     if g is not None:
-                        _add_into(buffers, target, nr, g)
+                        if target.__class__ in _SINGLE_OUTPUT:
+                            old = buffers.get(target)
+                            buffers[target] = g if old is None else old + g
+                        else:
+                            _add_into(buffers, target, nr, g)
                     left = deps[target] - 1
                     deps[target] = left
                     if left == 0:

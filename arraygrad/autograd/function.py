@@ -118,8 +118,17 @@ class OpNode(Node):
     """A node of one of the library's operations: applies the op's vector-Jacobian
     product rules (see ``arraygrad.ops._define``) to what the forward saved."""
 
-    __slots__ = ("_mask", "_meta")
+    __slots__ = ("_plan", "_meta")
     op = None  # set on each generated subclass
+
+    def _release(self) -> None:
+        """Free the saved inputs and results; an operation that saved only Python
+        values (shapes, axes, scalars) keeps them and can run again, as in PyTorch."""
+        if self._plan.saves_arrays:
+            for value in self._saved:
+                if type(value) not in _PLAIN:  # e.g. x * 2.0 saved only the 2.0
+                    self._saved = FREED
+                    return
 
     def _apply(self, grad, xp, create_graph):
         saved = self._saved

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
-_hooks: ContextVar[tuple] = ContextVar("arraygrad_saved_tensors_hooks", default=())
+# The stack of (pack_hook, unpack_hook) pairs in force; empty almost always.
+HOOKS: ContextVar[tuple] = ContextVar("arraygrad_saved_tensors_hooks", default=())
 
 
 class saved_tensors_hooks:
@@ -31,17 +32,17 @@ class saved_tensors_hooks:
         self._tokens = []
 
     def __enter__(self):
-        self._tokens.append(_hooks.set(_hooks.get() + ((self.pack_hook, self.unpack_hook),)))
+        self._tokens.append(HOOKS.set(HOOKS.get() + ((self.pack_hook, self.unpack_hook),)))
         return self
 
     def __exit__(self, *exc):
-        _hooks.reset(self._tokens.pop())
+        HOOKS.reset(self._tokens.pop())
         return False
 
 
 def current_hooks():
     """The innermost ``(pack_hook, unpack_hook)`` pair, or ``None`` outside any."""
-    stack = _hooks.get()
+    stack = HOOKS.get()
     return stack[-1] if stack else None
 
 

@@ -32,8 +32,9 @@ from ..autograd.grad_mode import is_grad_enabled
 from .. import _tensor
 
 Tensor = _tensor.Tensor
-edge_of = _tensor.edge_of
 _wrap = _tensor.Tensor._wrap
+_new = object.__new__
+_NO_KWARGS: dict = {}
 _PY_SCALARS = (int, float, complex, bool)
 # What a rule may ask of an input without keeping the input itself (``x_shape``, …).
 _ATTRS = {
@@ -47,9 +48,32 @@ _ATTRS = {
 class _Plan:
     """What to save, and which rules to call, for one combination of inputs that need
     gradients."""
+    mask: int       # bit i set: input i needs a gradient
     sources: tuple  # ("input", i) | ("result", None) | (attribute, i) | ("kwarg", name)
     inputs: tuple   # the indices of the inputs that need gradients
     calls: tuple    # per such input: (index, rule, picks its arguments from the saved)
+    save: object    # (datas, out) -> the saved tuple, where only inputs and the result
+                    # are saved; None: see Op._save_all
+    saves_arrays: bool  # whether backward frees what was saved (see OpNode._release)
+
+    @classmethod
+    def make(cls, mask, sources, inputs, calls, variadic):
+        arrays = any(kind in ("input", "result") for kind, _ in sources)
+        return cls(mask, sources, inputs, calls, _saver(sources, variadic), arrays)
+
+
+def _saver(sources, variadic):
+    """A function saving exactly ``sources`` from the inputs' arrays and the result,
+    or ``None`` when some source is neither."""
+    if variadic or any(kind not in ("input", "result") for kind, _ in sources):
+        return None
+    keys = tuple(key for _, key in sources)  # None: the result
+    if not keys:
+        return lambda datas, out: ()
+    if len(keys) == 1:
+        (k,) = keys
+        return (lambda datas, out: (out,)) if k is None else (lambda datas, out: (datas[k],))
+    return lambda datas, out: tuple([out if k is None else datas[k] for k in keys])
 
 
 def _picker(indices: tuple):
@@ -62,17 +86,19 @@ def _picker(indices: tuple):
     return itemgetter(*indices)
 
 
-class _JointPlans:
-    """The plans of an operation with one joint rule: the same values are saved
-    whichever inputs need gradients; only the inputs differ."""
+class _JointPlans(dict):
+    """The plans of an operation with one joint rule, made on first use: the same
+    values are saved whichever inputs need gradients; only the inputs differ."""
 
     def __init__(self, op):
+        super().__init__()
         self._sources = tuple(s for s in op._joint_needs if s[0] != "needs")
-        self._op = op
+        self._variadic = op.variadic
 
-    def __getitem__(self, mask):
+    def __missing__(self, mask):
         inputs = tuple(i for i in range(mask.bit_length()) if mask >> i & 1)
-        return _Plan(self._sources, inputs, None)
+        plan = self[mask] = _Plan.make(mask, self._sources, inputs, None, self._variadic)
+        return plan
 
 
 class Op:
@@ -99,6 +125,9 @@ class Op:
         self.n_inputs = len(inputs)
         # Per input, whether it can receive a gradient (True: all of them, by a joint rule).
         self.wants_grad = True if joint is not None else tuple(v is not None for v in vjps)
+        # The same as bits, for ``binary``: bit i set if input i can receive a gradient.
+        self._grad_bits = (1 << self.n_inputs) - 1 if joint is not None else \
+            sum(1 << i for i, v in enumerate(vjps) if v is not None)
         self.node_cls = type(node_name, (OpNode,), {"__slots__": (), "op": self,
                                                      "n_outputs": outputs})
         if joint is not None:
@@ -139,7 +168,7 @@ class Op:
             calls = tuple(
                 (i, self.vjps[i], _picker(tuple(sources.index(s) for s in needs[i])))
                 for i in wanted)
-            plans[mask] = _Plan(tuple(sources), wanted, calls)
+            plans[mask] = _Plan.make(mask, tuple(sources), wanted, calls, self.variadic)
         return plans
 
     # -- forward ------------------------------------------------------------------
@@ -180,6 +209,34 @@ class Op:
             return tuple([_wrap(o, backend) for o in out])
         return _wrap(out, backend)
 
+    def binary(self, x1, x2):
+        """``__call__((x1, x2), {})`` for a two-input operation, unrolled for operands
+        that are tensors of one backend or Python scalars: the hot path of element-wise
+        code (``a * b + 1``). Anything else takes the general path."""
+        c1, c2 = x1.__class__, x2.__class__
+        if c1 is Tensor and (c2 is Tensor and x2._backend is x1._backend or c2 in _PY_SCALARS):
+            backend = x1._backend
+        elif c2 is Tensor and c1 in _PY_SCALARS:
+            backend = x2._backend
+        else:
+            return self((x1, x2), _NO_KWARGS)
+        if c1 is Tensor:
+            d1 = x1.data
+            mask = x1._requires_grad
+        else:
+            d1 = x1
+            mask = 0
+        if c2 is Tensor:
+            d2 = x2.data
+            mask |= x2._requires_grad << 1
+        else:
+            d2 = x2
+        out = self.forward(backend.ns, d1, d2)
+        mask &= self._grad_bits
+        if mask and is_grad_enabled():
+            return self._record(backend, (x1, x2), (d1, d2), _NO_KWARGS, out, mask, 2)
+        return _wrap(out, backend)
+
     def _inputs_from_kwargs(self, args, kwargs):
         kwargs = dict(kwargs)
         args = list(args)
@@ -207,15 +264,26 @@ class Op:
         return backend, datas
 
     def _record(self, backend, args, datas, kwargs, out, mask, n):
-        node = self.node_cls()
-        node._mask = mask
         plan = self.plans[mask]
-        edges = [None] * n
-        for i in plan.inputs:
-            a = args[i]
-            fn = a.grad_fn
-            edges[i] = (a, 0) if fn is None else (fn, a._output_nr)
-        node._next_edges = tuple(edges)
+        node = _new(self.node_cls)
+        node._plan = plan
+        node._retained = node._hooks = None
+        node._next_edges = _edges(args, mask, n)
+        save = plan.save
+        saved = save(datas, out) if save is not None else \
+            self._save_all(plan, backend, datas, kwargs, out, n)
+        if _graph.HOOKS.get():
+            saved = self._pack(plan.sources, saved, backend, _graph.current_hooks())
+        node._saved = saved
+        node._meta = self._broadcast_meta(backend, plan, datas, out, n) if self.broadcasts else None
+        if _anomaly.ENABLED:
+            _anomaly.remember_forward(node)
+        if type(out) is tuple:
+            return tuple(_wrap(o, backend, node, nr, True) if _differentiable(backend, o)
+                         else _wrap(o, backend) for nr, o in enumerate(out))
+        return _wrap(out, backend, node, 0, True)
+
+    def _save_all(self, plan, backend, datas, kwargs, out, n):
         saved = []
         for kind, key in plan.sources:
             if kind == "input":
@@ -224,16 +292,7 @@ class Op:
                 saved.append(out)
             else:
                 saved.append(self._save(kind, key, backend, datas, kwargs, n))
-        hooks = _graph.current_hooks()
-        node._saved = tuple(saved) if hooks is None else \
-            self._pack(plan.sources, saved, backend, hooks)
-        node._meta = self._broadcast_meta(backend, plan, datas, out, n) if self.broadcasts else None
-        if _anomaly.ENABLED:
-            _anomaly.remember_forward(node)
-        if type(out) is tuple:
-            return tuple(_wrap(o, backend, node, nr, True) if _differentiable(backend, o)
-                         else _wrap(o, backend) for nr, o in enumerate(out))
-        return _wrap(out, backend, node, 0, True)
+        return tuple(saved)
 
     @staticmethod
     def _pack(sources, saved, backend, hooks):
@@ -280,7 +339,7 @@ class Op:
         """The saved values as Tensors attached to the graph, for ``create_graph``."""
         unpacked = []
         edges = node._next_edges
-        for (kind, key), value in zip(self.plans[node._mask].sources, saved):
+        for (kind, key), value in zip(node._plan.sources, saved):
             if kind == "input":
                 if self.variadic:
                     value = [Tensor._from_edge(v, None, e) for v, e in zip(value, edges)]
@@ -299,14 +358,15 @@ class Op:
         meta = node._meta
         if self.joint is not None:
             grads = list(self._joint_backward(node, xp, g, saved))
+            mask = node._plan.mask
             for i in range(len(grads)):
-                if not node._mask >> i & 1:
+                if not mask >> i & 1:
                     grads[i] = None
                 elif meta is not None and meta[i] is not None and grads[i] is not None:
                     grads[i] = xp.unbroadcast(grads[i], *meta[i])
             return grads
         grads = [None] * len(node._next_edges)
-        for i, rule, pick in self.plans[node._mask].calls:
+        for i, rule, pick in node._plan.calls:
             gi = rule(xp, g, *pick(saved))
             if self.zero_safe:
                 gi = xp.strong_zero(g, gi)
@@ -318,9 +378,26 @@ class Op:
     def _joint_backward(self, node, xp, g, saved):
         values = iter(saved)
         n = len(node._next_edges)
-        args = [tuple(bool(node._mask >> i & 1) for i in range(n)) if kind == "needs"
+        mask = node._plan.mask
+        args = [tuple(bool(mask >> i & 1) for i in range(n)) if kind == "needs"
                 else next(values) for kind, _ in self._joint_needs]
         return self.joint(xp, g, *args)
+
+
+def _edge(t):
+    """The edge to an input that needs a gradient: its node, or itself if a leaf."""
+    fn = t.grad_fn
+    return (t, 0) if fn is None else (fn, t._output_nr)
+
+
+def _edges(args, mask, n):
+    """A node's edges: ``_edge`` of each input whose bit is set in ``mask``, else
+    ``None`` (one and two inputs spelled out: they are most operations)."""
+    if n == 1:
+        return (_edge(args[0]),)
+    if n == 2:
+        return (_edge(args[0]) if mask & 1 else None, _edge(args[1]) if mask & 2 else None)
+    return tuple([_edge(args[i]) if mask >> i & 1 else None for i in range(n)])
 
 
 def _differentiable(backend, array) -> bool:

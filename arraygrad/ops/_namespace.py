@@ -73,7 +73,7 @@ class RuleNamespace:
         NaN computed in a discarded branch would poison the whole gradient (this is what
         scikit-learn's StandardScaler does in its first ``partial_fit``). Functions whose
         derivative can be infinite or NaN at finite points use this."""
-        return self.where(g == 0, self.zeros_like(grad), grad)
+        return self.where(g == 0, 0.0, grad)
 
     def getitem(self, x, key):
         """``x[key]``."""
