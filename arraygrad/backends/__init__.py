@@ -73,6 +73,15 @@ def seed(value: int) -> None:
     _generator = np.random.default_rng(value)
 
 
+def get_rng_state() -> dict:
+    """A copy of the stream's state, to go back to with ``set_rng_state``."""
+    return _generator.bit_generator.state
+
+
+def set_rng_state(state: dict) -> None:
+    _generator.bit_generator.state = state
+
+
 def random_array(xp, kind: str, shape: tuple, dtype, device, is_complex: bool):
     """Samples from ``kind`` ("normal" or "uniform") as a backend array of ``dtype``;
     complex ones draw the real and imaginary parts independently."""
