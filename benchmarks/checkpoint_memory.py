@@ -2,12 +2,14 @@
 SGD update) of a deep tanh MLP on the NumPy backend in float32, without and with
 ``arraygrad.utils.checkpoint.checkpoint_sequential``.
 
-    python -m benchmarks.checkpoint_memory [--layers 64] [--width 256] [--batch 2048]
+    python -m benchmarks.checkpoint_memory [--layers 64] [--width 256] [--batch 1024]
+                                           [--repeats 5] [--threads 2]
 
 Peak memory is the most that tracemalloc saw allocated during the step (NumPy reports
 its array buffers to it), above what existed before the step (parameters, input and
 the gradients of a previous step). Time is the median wall-clock time of a few steps
-run without tracemalloc. The default batch is larger than the width, so that the
+run without tracemalloc, with the BLAS pools at ``--threads`` (as in ``python -m
+benchmarks``). The default batch is larger than the width, so that the
 activations (batch x width per layer) outweigh the weights (width x width): the
 regime where checkpointing pays. With n layers, sqrt(n) segments keep about
 2 sqrt(n) activations instead of n, for one more forward.
@@ -17,13 +19,19 @@ from __future__ import annotations
 import argparse
 import math
 import statistics
+import sys
 import time
 import tracemalloc
 
-import numpy as np
+from . import threads
 
-import arraygrad as ag
-from arraygrad.utils.checkpoint import checkpoint_sequential
+# The BLAS pools read their thread count once, when NumPy is imported.
+threads.apply_environment(threads.from_argv(sys.argv[1:]))
+
+import numpy as np  # noqa: E402
+
+import arraygrad as ag  # noqa: E402
+from arraygrad.utils.checkpoint import checkpoint_sequential  # noqa: E402
 
 
 class Layer:
@@ -81,8 +89,9 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--layers", type=int, default=64)
     p.add_argument("--width", type=int, default=256)
-    p.add_argument("--batch", type=int, default=2048)
-    p.add_argument("--repeats", type=int, default=2, help="timed steps per configuration")
+    p.add_argument("--batch", type=int, default=1024)
+    p.add_argument("--repeats", type=int, default=5, help="timed steps per configuration")
+    p.add_argument("--threads", type=int, default=2, help="BLAS threads")
     args = p.parse_args(argv)
     ag.set_backend("numpy")
     rng = np.random.default_rng(0)
@@ -94,8 +103,8 @@ def main(argv=None) -> None:
                f"{root * 2} segments": min(root * 2, args.layers)}
     activation_mb = args.batch * args.width * 4 / 2**20
     print(f"{args.layers} layers tanh(x @ W + b), width {args.width}, batch {args.batch}, "
-          f"float32, NumPy backend: one activation is {activation_mb:.1f} MB, "
-          f"the weights {args.layers * args.width**2 * 4 / 2**20:.1f} MB")
+          f"float32, NumPy backend, BLAS threads: {args.threads}; one activation is "
+          f"{activation_mb:.1f} MB, the weights {args.layers * args.width**2 * 4 / 2**20:.1f} MB")
     rows = []
     for name, segments in configs.items():
         step = make_step(layers, x, segments)
