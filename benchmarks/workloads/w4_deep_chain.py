@@ -131,10 +131,10 @@ def _median(values):
     return float(np.median(values)) if values else None
 
 
-def _runs(names: list, n: int, repeats: int) -> tuple:
-    """Interleaved runs, one child each, the first of each library traced where
-    tracemalloc sees it; a library whose first run takes longer than SLOW_S is not
-    repeated."""
+def _runs(names: list, n: int, repeats: int, trace: bool = True) -> tuple:
+    """Interleaved runs, one child each, the first of each library traced (where
+    tracemalloc sees it, if ``trace``); a library whose first run takes longer than
+    SLOW_S is not repeated. Returns (runs by library, why each failed library failed)."""
     runs = {name: [] for name in names}
     failed = {}
     for r in range(repeats):
@@ -142,7 +142,8 @@ def _runs(names: list, n: int, repeats: int) -> tuple:
         for name in names[shift:] + names[:shift]:
             if name in failed or (runs[name] and runs[name][0]["seconds"] > SLOW_S):
                 continue
-            result = run_child(name, n, traced=name in TRACED and not runs[name])
+            traced = trace and name in TRACED and not runs[name]
+            result = run_child(name, n, traced=traced)
             why = _failure(result)
             if why:
                 failed[name] = why
@@ -152,24 +153,28 @@ def _runs(names: list, n: int, repeats: int) -> tuple:
 
 
 def _scaling(session, at_length: list) -> dict:
+    """arraygrad[numpy]'s time per op at each of SCALING (the W4 runs reused at their
+    length), and what stays allocated after the largest."""
     if session.quick:
         return {"library": SCALING_LIBRARY, "note": "not measured in --quick"}
     if SCALING_LIBRARY not in session.adapters:
         return {"library": SCALING_LIBRARY, "note": "not among the libraries run"}
-    per_op, failures = [], []
+    times, failures = [], []
     for n in SCALING:
-        reuse = n == LENGTH["full"] and at_length
-        runs = at_length if reuse else [run_child(SCALING_LIBRARY, n, traced=n == SCALING[-1])]
-        bad = [why for why in map(_failure, runs) if why]
-        if bad or not runs:
-            failures.append(f"N={n}: {bad[0] if bad else 'no run'}")
-            continue
-        per_op.append(_median([r["seconds"] for r in runs]) / n)
+        if n == LENGTH["full"] and at_length:
+            runs = at_length
+        else:
+            by_name, failed = _runs([SCALING_LIBRARY], n, REPEATS["full"],
+                                    trace=n == SCALING[-1])
+            if failed:
+                failures.append(f"N={n}: {failed[SCALING_LIBRARY]}")
+                continue
+            runs = by_name[SCALING_LIBRARY]
+        times.append(Stats.of([r["seconds"] for r in runs], 1).as_dict())
     if failures:
         return {"library": SCALING_LIBRARY, "note": "; ".join(failures)}
-    largest = runs[0]   # the last size's run, traced
-    return {"library": SCALING_LIBRARY, "sizes": list(SCALING),
-            "seconds_per_op": per_op, "ratio": max(per_op) / min(per_op),
+    largest = runs[0]   # the largest size's first run, the traced one
+    return {"library": SCALING_LIBRARY, "sizes": list(SCALING), "time": times,
             "traced_left_at_largest": largest["traced_left"],
             "traced_peak_at_largest": largest["traced_peak"]}
 
