@@ -182,20 +182,9 @@ def _dependencies(roots) -> dict:
     return deps
 
 
-class _SingleOutputClasses(set):
-    """The node classes known to have one output (and Tensor, for leaves): their
-    gradients are summed inline by the engine. Filled as classes are met."""
-
-    def __contains__(self, cls):
-        if set.__contains__(self, cls):
-            return True
-        if cls.__dict__.get("n_outputs", None) == 1 or not issubclass(cls, Node):
-            self.add(cls)
-            return True
-        return False
-
-
-_SINGLE_OUTPUT = _SingleOutputClasses()
+# The vertex classes whose gradients the engine sums inline: one output, fixed for
+# the class (leaves, most operations). ``_add_into`` adds them as it meets them.
+_ONE_OUTPUT: dict = {}
 
 
 def _add_into(buffers, vertex, nr, g):
@@ -205,9 +194,11 @@ def _add_into(buffers, vertex, nr, g):
         if slot is None:
             slot = buffers[vertex] = [None] * vertex.n_outputs
         slot[nr] = g if slot[nr] is None else slot[nr] + g
-    else:
-        old = buffers.get(vertex)
-        buffers[vertex] = g if old is None else old + g
+        return
+    old = buffers.get(vertex)
+    buffers[vertex] = g if old is None else old + g
+    if getattr(type(vertex), "n_outputs", 1) == 1:  # not a per-node property
+        _ONE_OUTPUT[type(vertex)] = True
 
 
 def _run(roots, grads, backend, retain_graph, create_graph, inputs, capture):
@@ -265,7 +256,7 @@ def _run(roots, grads, backend, retain_graph, create_graph, inputs, capture):
                         grad = None
                     if grad is not None:
                         input_grads = node._apply(grad, xp, create_graph)
-                        if not retain_graph:
+                        if not retain_graph and node._saved:
                             node._release()
                     else:
                         input_grads = (None,) * len(node._next_edges)
@@ -278,7 +269,7 @@ def _run(roots, grads, backend, retain_graph, create_graph, inputs, capture):
                         continue
                     target, nr = edge
                     if g is not None:
-                        if target.__class__ in _SINGLE_OUTPUT:
+                        if target.__class__ in _ONE_OUTPUT:
                             old = buffers.get(target)
                             buffers[target] = g if old is None else old + g
                         else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..dtypes import DType
 from . import anomaly_mode
-from .graph import Packed, PackedSaved, current_hooks, pack
+from .graph import Packed, current_hooks, pack
 from .grad_mode import is_grad_enabled, set_grad_enabled
 
 SECOND_BACKWARD = (
@@ -130,16 +130,7 @@ class OpNode(Node):
                     self._saved = FREED
                     return
 
-    def _apply(self, grad, xp, create_graph):
-        saved = self._saved
-        if saved is FREED:
-            raise RuntimeError(SECOND_BACKWARD)
-        op = self.op
-        if type(saved) is PackedSaved:
-            saved = saved.unpack()
-        if create_graph:
-            saved = op.unpack(self, saved)
-        return op.backward(self, xp, grad, saved)
+    # ``_apply`` is ``arraygrad.ops._define.apply_rules``, set on each generated subclass.
 
 
 class FunctionCtx:

@@ -26,7 +26,7 @@ from operator import itemgetter
 
 from ..autograd import anomaly_mode as _anomaly
 from ..autograd import graph as _graph
-from ..autograd.function import OpNode
+from ..autograd.function import FREED, SECOND_BACKWARD, OpNode
 from ..backend import is_backend_array
 from ..autograd.grad_mode import is_grad_enabled
 from .. import _tensor
@@ -51,7 +51,7 @@ class _Plan:
     mask: int       # bit i set: input i needs a gradient
     sources: tuple  # ("input", i) | ("result", None) | (attribute, i) | ("kwarg", name)
     inputs: tuple   # the indices of the inputs that need gradients
-    calls: tuple    # per such input: (index, rule, picks its arguments from the saved)
+    calls: tuple    # per such input: (index, rule, how to pick its arguments: _picker)
     save: object    # (datas, out) -> the saved tuple, where only inputs and the result
                     # are saved; None: see Op._save_all
     saves_arrays: bool  # whether backward frees what was saved (see OpNode._release)
@@ -77,12 +77,12 @@ def _saver(sources, variadic):
 
 
 def _picker(indices: tuple):
-    """A function taking the saved tuple to a rule's arguments, in order."""
+    """How a rule's arguments are taken from the saved tuple: ``None`` (no argument),
+    an index (one argument), or a function returning them all."""
     if not indices:
-        return lambda saved: ()
+        return None
     if len(indices) == 1:
-        (j,) = indices
-        return lambda saved: (saved[j],)
+        return indices[0]
     return itemgetter(*indices)
 
 
@@ -129,7 +129,8 @@ class Op:
         self._grad_bits = (1 << self.n_inputs) - 1 if joint is not None else \
             sum(1 << i for i, v in enumerate(vjps) if v is not None)
         self.node_cls = type(node_name, (OpNode,), {"__slots__": (), "op": self,
-                                                     "n_outputs": outputs})
+                                                     "n_outputs": outputs,
+                                                     "_apply": apply_rules})
         if joint is not None:
             self._joint_needs = self._needs(joint)
             self.plans = _JointPlans(self)
@@ -327,7 +328,7 @@ class Op:
         out_shape, out_dtype = out.shape, out.dtype
         for i in plan.inputs:
             d = datas[i]
-            if d.shape != out_shape or d.dtype != out_dtype:
+            if d.shape != out_shape or d.dtype is not out_dtype and d.dtype != out_dtype:
                 if meta is None:
                     meta = [None] * n
                 meta[i] = (tuple(d.shape), backend.dtype_of(d))
@@ -354,25 +355,16 @@ class Op:
             unpacked.append(value)
         return unpacked
 
-    def backward(self, node, xp, g, saved):
+    def joint_backward(self, node, xp, g, saved):
+        """The gradients from a joint rule, for the inputs that need them."""
+        grads = list(self._joint_backward(node, xp, g, saved))
+        mask = node._plan.mask
         meta = node._meta
-        if self.joint is not None:
-            grads = list(self._joint_backward(node, xp, g, saved))
-            mask = node._plan.mask
-            for i in range(len(grads)):
-                if not mask >> i & 1:
-                    grads[i] = None
-                elif meta is not None and meta[i] is not None and grads[i] is not None:
-                    grads[i] = xp.unbroadcast(grads[i], *meta[i])
-            return grads
-        grads = [None] * len(node._next_edges)
-        for i, rule, pick in node._plan.calls:
-            gi = rule(xp, g, *pick(saved))
-            if self.zero_safe:
-                gi = xp.strong_zero(g, gi)
-            if meta is not None and meta[i] is not None:
-                gi = xp.unbroadcast(gi, *meta[i])
-            grads[i] = gi
+        for i in range(len(grads)):
+            if not mask >> i & 1:
+                grads[i] = None
+            elif meta is not None and meta[i] is not None and grads[i] is not None:
+                grads[i] = xp.unbroadcast(grads[i], *meta[i])
         return grads
 
     def _joint_backward(self, node, xp, g, saved):
@@ -382,6 +374,36 @@ class Op:
         args = [tuple(bool(mask >> i & 1) for i in range(n)) if kind == "needs"
                 else next(values) for kind, _ in self._joint_needs]
         return self.joint(xp, g, *args)
+
+
+def apply_rules(node, g, xp, create_graph):
+    """An operation node's backward (its ``_apply``): the gradients of its inputs from
+    the gradient ``g`` of its output, by the operation's rules on what it saved."""
+    saved = node._saved
+    if saved is FREED:
+        raise RuntimeError(SECOND_BACKWARD)
+    op = node.op
+    if type(saved) is _graph.PackedSaved:
+        saved = saved.unpack()
+    if create_graph:
+        saved = op.unpack(node, saved)
+    if op.joint is not None:
+        return op.joint_backward(node, xp, g, saved)
+    meta = node._meta
+    grads = [None] * len(node._next_edges)
+    for i, rule, pick in node._plan.calls:
+        if pick is None:
+            gi = rule(xp, g)
+        elif pick.__class__ is int:
+            gi = rule(xp, g, saved[pick])
+        else:
+            gi = rule(xp, g, *pick(saved))
+        if op.zero_safe:
+            gi = xp.strong_zero(g, gi)
+        if meta is not None and meta[i] is not None:
+            gi = xp.unbroadcast(gi, *meta[i])
+        grads[i] = gi
+    return grads
 
 
 def _edge(t):
