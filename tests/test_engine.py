@@ -70,6 +70,30 @@ def test_tensor_used_by_two_ops_branches_accumulate(backend):
     assert_allclose(val(x.grad), expected, rtol=1e-12)
 
 
+def test_summing_gradients_never_writes_into_a_shared_one(backend):
+    """``x + x`` hands one gradient object to both of its edges into x, and a hook
+    keeps it: the engine may sum into its own buffers in place, never into an array
+    anything else can see."""
+    x = leaf([0.5, -1.5, 2.0])
+    seen = []
+    twice = x + x
+    twice.register_hook(lambda g: seen.append((g, val(g))))
+    ag.sum(twice * 1.5).backward()
+    assert_allclose(val(x.grad), [3.0, 3.0, 3.0])
+    (g, values_then), = seen
+    assert_allclose(values_then, [1.5, 1.5, 1.5])
+    assert_allclose(val(g), values_then)
+
+
+def test_many_contributions_summed(backend):
+    xs = np.array([0.5, -1.5, 2.0])
+    x = leaf(xs)
+    out = ag.sum(ag.sin(x) * x + ag.exp(-x ** 2) + (x + x) * 1.5 + x * 3.0)
+    out.backward()
+    expected = np.cos(xs) * xs + np.sin(xs) - 2 * xs * np.exp(-xs ** 2) + 3 + 3
+    assert_allclose(val(x.grad), expected, rtol=1e-12)
+
+
 def test_diamond_graph(backend):
     xs = np.array([1.0, 2.0])
     x = leaf(xs)

@@ -14,6 +14,8 @@ recorded and differentiable.
 """
 from __future__ import annotations
 
+import sys
+
 from . import anomaly_mode
 from .function import Node
 from .grad_mode import set_grad_enabled
@@ -187,6 +189,37 @@ def _dependencies(roots) -> dict:
 _ONE_OUTPUT: dict = {}
 
 
+def _sum_in_place(backend):
+    """``sum(old, g)`` for the gradients the engine sums on ``backend``: ``old + g``
+    written into ``old`` when nothing but the engine's buffer holds ``old`` and it owns
+    its memory (a gradient that a rule passed on unchanged, or a view, is never
+    written), else a new array. Saves one array per summed gradient."""
+    owns_buffer = backend.owns_buffer
+
+    def sum_(old, g):
+        if sys.getrefcount(old) <= _BUFFERED_REFS and owns_buffer(old) and \
+                old.shape == g.shape and old.dtype == g.dtype:
+            old += g
+            return old
+        return old + g
+    return sum_
+
+
+def _refs_of_buffered(value):
+    return sys.getrefcount(value)
+
+
+def _buffered_refs() -> int:
+    """What ``sys.getrefcount`` reports inside ``sum_`` for a value held only by the
+    buffers dict (and the engine's local variable): measured, not assumed."""
+    buffers = {0: object()}
+    old = buffers[0]
+    return _refs_of_buffered(old)
+
+
+_BUFFERED_REFS = _buffered_refs()
+
+
 def _add_into(buffers, vertex, nr, g):
     """Sum ``g`` into the gradient waiting at output ``nr`` of ``vertex``."""
     if isinstance(vertex, Node) and vertex.n_outputs > 1:
@@ -221,6 +254,7 @@ def _run(roots, grads, backend, retain_graph, create_graph, inputs, capture):
         if deps.get(vertex, 0) == 0 and vertex not in ready:
             ready.append(vertex)
     vertex = None
+    sum_in_place = None if create_graph else _sum_in_place(backend)
     try:
         with set_grad_enabled(create_graph):
             while ready:
@@ -271,13 +305,16 @@ def _run(roots, grads, backend, retain_graph, create_graph, inputs, capture):
                     if g is not None:
                         if target.__class__ in _ONE_OUTPUT:
                             old = buffers.get(target)
-                            buffers[target] = g if old is None else old + g
+                            buffers[target] = g if old is None else \
+                                sum_in_place(old, g) if sum_in_place else old + g
                         else:
                             _add_into(buffers, target, nr, g)
                     left = deps[target] - 1
                     deps[target] = left
                     if left == 0:
                         ready.append(target)
+                # Hold no gradient past its use: a summed one may be freed now.
+                grad = input_grads = g = old = None
     except Exception as error:
         if anomaly_mode.ENABLED and isinstance(vertex, Node):
             anomaly_mode.annotate(error, vertex)
