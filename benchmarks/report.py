@@ -201,11 +201,12 @@ def markdown(results) -> str:
 
 
 def plot(results, path: Path) -> bool:
-    """A grouped bar chart of the ratios; False if nothing to plot."""
+    """A grouped bar chart of the ratios, by the statistic the targets use; False if
+    nothing to plot."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    base_name, workloads = results["baseline"], results["workloads"]
+    base_name, workloads, stat = results["baseline"], results["workloads"], results["statistic"]
     keys = [k for k in TIMED if k in workloads]
     names = [n for n in results["libraries"]["run"] if n != base_name]
     if not keys or not names:
@@ -219,13 +220,14 @@ def plot(results, path: Path) -> bool:
             base, row = rows.get(base_name), rows.get(name)
             if base and row and base["status"] == row["status"] == "ok":
                 xs.append(j + (i - (len(names) - 1) / 2) * width)
-                ys.append(row["time"]["median"] / base["time"]["median"])
+                ys.append(row["time"][stat] / base["time"][stat])
         ax.bar(xs, ys, width, label=name)
     ax.axhline(1.0, color="black", linewidth=0.8)
     ax.set_yscale("log")
     ax.set_xticks(range(len(keys)), keys)
     ax.set_ylabel(f"time / hand-written {base_name} (log scale)")
-    ax.set_title(f"arraygrad benchmarks, {results['mode']} run: forward + backward")
+    ax.set_title(f"arraygrad benchmarks, {results['mode']} run: forward + backward "
+                 f"({'medians' if stat == 'median' else 'fastest samples'})")
     ax.legend(fontsize="small", ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
