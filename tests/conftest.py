@@ -42,6 +42,21 @@ def _usable() -> dict[str, str | None]:
 BACKENDS = _usable()
 
 
+def pytest_addoption(parser):
+    parser.addoption("--runslow", action="store_true", default=False,
+                     help="also run the long sweeps marked slow")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``slow`` run only with ``--runslow`` (or when ``-m`` names them)."""
+    if config.getoption("--runslow") or "slow" in (config.option.markexpr or ""):
+        return
+    skip = pytest.mark.skip(reason="long sweep: run with --runslow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 def pytest_report_header(config):
     lines = ["arraygrad backends:"]
     for name, why in BACKENDS.items():

@@ -271,18 +271,9 @@ def test_gradgradcheck_every_nonlinear_function(numpy_backend, name):
     assert gradgradcheck(lambda *a: case.fn(ag, *a), args)
 
 
-@pytest.fixture
-def slow(request):
-    """The wide sweeps run only when asked: ``--runslow`` or ``-m slow``."""
-    asked = request.config.getoption("--runslow", default=False) or \
-        "slow" in (request.config.option.markexpr or "")
-    if not asked:
-        pytest.skip("slow sweep: run with --runslow or -m slow")
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NONLINEAR)
-def test_gradgradcheck_every_nonlinear_function_wide(numpy_backend, slow, name):
+def test_gradgradcheck_every_nonlinear_function_wide(numpy_backend, name):
     """Examples 0-4 (edge shapes included), real and complex, both modes."""
     case = CASES[name]
     kinds = [k for k, ok in ((False, case.real), (True, case.complex)) if ok]

@@ -74,6 +74,17 @@ def pack(array, backend, hooks):
     return Packed(pack_hook(Tensor._wrap(array, backend)), unpack_hook)
 
 
+def pack_value(value, backend, hooks):
+    """A saved input or result with its arrays packed: an array, a Python scalar
+    (kept), or a list (the inputs of an operation on a sequence of arrays) or tuple
+    (the results of an operation with several outputs) of them."""
+    if type(value) in (list, tuple):
+        return type(value)(pack_value(v, backend, hooks) for v in value)
+    if value is None or type(value) in (int, float, complex, bool):
+        return value
+    return pack(value, backend, hooks)
+
+
 class PackedSaved(tuple):
     """A node's saved values of which some went through saved-tensor hooks."""
 
@@ -86,6 +97,6 @@ class PackedSaved(tuple):
 def _unpack(value):
     if type(value) is Packed:
         return value.unpack()
-    if type(value) is list:  # the inputs of an operation on a sequence of arrays
-        return [_unpack(v) for v in value]
+    if type(value) in (list, tuple):  # see pack_value
+        return type(value)(_unpack(v) for v in value)
     return value

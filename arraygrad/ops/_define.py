@@ -298,14 +298,8 @@ class Op:
     @staticmethod
     def _pack(sources, saved, backend, hooks):
         """The saved values with every array passed through the saved-tensor hooks."""
-        def pack(value):
-            if type(value) in (list, tuple):
-                return type(value)(pack(v) for v in value)
-            if value is None or type(value) in _PY_SCALARS:
-                return value
-            return _graph.pack(value, backend, hooks)
         return _graph.PackedSaved(
-            pack(value) if kind in ("input", "result") else value
+            _graph.pack_value(value, backend, hooks) if kind in ("input", "result") else value
             for (kind, _), value in zip(sources, saved))
 
     def _save(self, kind, key, backend, datas, kwargs, n):
