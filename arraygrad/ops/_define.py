@@ -238,6 +238,21 @@ class Op:
             return self._record(backend, (x1, x2), (d1, d2), _NO_KWARGS, out, mask, 2)
         return _wrap(out, backend)
 
+    def unary(self, x):
+        """``__call__((x,), {})`` for a one-input operation called with a tensor and
+        nothing else (``sin(x)``, ``sum(x)``): the hot path of element-wise code.
+        Anything else takes the general path."""
+        if x.__class__ is not Tensor:
+            return self((x,), _NO_KWARGS)
+        backend = x._backend
+        data = x.data
+        out = self.forward(backend.ns, data)
+        if x._requires_grad and self._grad_bits and is_grad_enabled():
+            return self._record(backend, (x,), (data,), _NO_KWARGS, out, 1, 1)
+        if out.__class__ is tuple:
+            return tuple([_wrap(o, backend) for o in out])
+        return _wrap(out, backend)
+
     def _inputs_from_kwargs(self, args, kwargs):
         kwargs = dict(kwargs)
         args = list(args)
@@ -471,6 +486,11 @@ def defop(*vjps, joint=None, inputs=None, node=None, broadcasts=False, outputs=1
             def public(arrays, *args, **kwargs):
                 arrays = tuple(arrays)
                 return op((*arrays, *args), kwargs, len(arrays))
+        elif len(names) == 1:
+            def public(*args, **kwargs):
+                if kwargs or len(args) != 1:
+                    return op(args, kwargs)
+                return op.unary(args[0])
         else:
             def public(*args, **kwargs):
                 return op(args, kwargs)
