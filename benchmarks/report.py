@@ -202,8 +202,12 @@ def markdown(results) -> str:
 
 def plot(results, path: Path) -> bool:
     """A grouped bar chart of the ratios, by the statistic the targets use; False if
-    nothing to plot."""
-    import matplotlib
+    nothing to plot or matplotlib is not installed (``pip install -e '.[bench]'``)."""
+    try:
+        import matplotlib
+    except ImportError:
+        print("no plot: matplotlib is not installed (pip install -e '.[bench]')")
+        return False
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     base_name, workloads, stat = results["baseline"], results["workloads"], results["statistic"]
