@@ -385,3 +385,18 @@ def above_one(*shape):
 def away_from_zero(*shape):
     """Values of either sign with magnitude in [0.5, 2)."""
     return np.asarray(pos(*shape) * _rng.choice([-1.0, 1.0], shape))
+
+
+class Cube(ag.autograd.Function):
+    """A custom ``Function``: x**3, saving its input, with a backward written in
+    arraygrad operations (so it is differentiable again)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 3 * x * x

@@ -9,7 +9,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 import arraygrad as ag
-from gradcheck_utils import const, host as val, leaf
+from gradcheck_utils import Cube, const, host as val, leaf
 from arraygrad.autograd import Function
 
 F64 = ag.float64
@@ -26,20 +26,6 @@ class Exp(Function):
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
         return grad * y
-
-
-class Cube(Function):
-    """Saves its input; backward written with arraygrad ops (differentiable)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x * x
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * 3 * x * x
 
 
 class MulAdd(Function):

@@ -12,7 +12,7 @@ from numpy.testing import assert_array_equal
 
 import arraygrad as ag
 from arraygrad.autograd import Function, GradcheckError, gradcheck, gradgradcheck
-from gradcheck_utils import _differentiable_inputs, host, leaf, make_args, reseed, rnd
+from gradcheck_utils import Cube, _differentiable_inputs, host, leaf, make_args, reseed, rnd
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # the conformance package, for its cases
@@ -33,20 +33,6 @@ def _stream(request):
 def smooth(x, y, scale):
     """Two inputs that broadcast, a Python number, and two outputs."""
     return ag.sin(x) * y + scale * x ** 2, ag.sum(ag.exp(y))
-
-
-class Cube(Function):
-    """x**3 with a correct, differentiable backward."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x * x
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * 3 * x * x
 
 
 class WrongCube(Function):

@@ -7,7 +7,7 @@ import pytest
 
 import arraygrad as ag
 from arraygrad.autograd.graph import saved_tensors_hooks
-from gradcheck_utils import host, leaf
+from gradcheck_utils import Cube, host, leaf
 
 
 class Recorder:
@@ -123,17 +123,6 @@ def test_double_backward_through_unpacked_values(backend):
 
 
 def test_custom_function_saved_tensors_go_through_the_hooks():
-    class Cube(ag.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x * x * x
-
-        @staticmethod
-        def backward(ctx, grad):
-            (x,) = ctx.saved_tensors
-            return 3 * x * x * grad
-
     recorder = Recorder()
     x = leaf([1.0, 2.0])
     with recorder.hooks():
