@@ -612,16 +612,9 @@ def test_mixed_backend_advice_moves_a_tensor(backend):
 
 # -- hypothesis: random broadcasting shapes for binary operations -----------------------
 
-HYPOTHESIS_BINARY = {
-    "add": (lambda xp, a, b: a + b, rnd, rnd),
-    "subtract": (lambda xp, a, b: a - b, rnd, rnd),
-    "multiply": (lambda xp, a, b: a * b, rnd, rnd),
-    "divide": (lambda xp, a, b: a / b, rnd, away_from_zero),
-    "pow": (lambda xp, a, b: a ** b, pos, rnd),
-    "maximum": (lambda xp, a, b: xp.maximum(a, b), rnd, rnd),
-    "atan2": (lambda xp, a, b: xp.atan2(a, b), away_from_zero, away_from_zero),
-    "hypot": (lambda xp, a, b: xp.hypot(a, b), away_from_zero, away_from_zero),
-}
+HYPOTHESIS_BINARY = {"add": BINARY["add_operator"], **{
+    name: BINARY[name]
+    for name in ("subtract", "multiply", "divide", "pow", "maximum", "atan2", "hypot")}}
 
 
 def test_binary_broadcasting_property(backend):

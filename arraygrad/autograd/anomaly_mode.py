@@ -95,8 +95,8 @@ def check_gradients(node, input_grads, backend) -> None:
         return
     i, g = next((i, g) for i, g in grads if not bool(xp.all(xp.isfinite(g))))
     what = "nan" if bool(xp.any(xp.isnan(g))) else "inf"
-    raise RuntimeError(
-        f"Function '{node.name()}' returned {what} values in its {_ordinal(i)} output.\n\n"
+    raise RuntimeError(  # "0th output", "1th output": PyTorch's wording
+        f"Function '{node.name()}' returned {what} values in its {i}th output.\n\n"
         f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n"
         f"{forward_trace(node)}")
 
@@ -107,7 +107,3 @@ def annotate(error: BaseException, node) -> None:
         error.add_note(f"Error detected in {node.name()}. Traceback of forward call that "
                        f"caused the error:\n{forward_trace(node)}")
         error._arraygrad_annotated = True
-
-
-def _ordinal(i: int) -> str:
-    return f"{i}th"  # PyTorch writes "0th output", "1th output"

@@ -288,8 +288,9 @@ class Op:
         save = plan.save
         saved = save(datas, out) if save is not None else \
             self._save_all(plan, backend, datas, kwargs, out, n)
-        if _graph.HOOKS.get():
-            saved = self._pack(plan.sources, saved, backend, _graph.current_hooks())
+        hooks = _graph.HOOKS.get()
+        if hooks:
+            saved = self._pack(plan.sources, saved, backend, hooks[-1])
         node._saved = saved
         node._meta = self._broadcast_meta(backend, plan, datas, out, n) if self.broadcasts else None
         if _anomaly.ENABLED:
@@ -366,8 +367,12 @@ class Op:
 
     def joint_backward(self, node, xp, g, saved):
         """The gradients from a joint rule, for the inputs that need them."""
-        grads = list(self._joint_backward(node, xp, g, saved))
+        n = len(node._next_edges)
         mask = node._plan.mask
+        values = iter(saved)
+        args = [tuple(bool(mask >> i & 1) for i in range(n)) if kind == "needs"
+                else next(values) for kind, _ in self._joint_needs]
+        grads = list(self.joint(xp, g, *args))
         meta = node._meta
         for i in range(len(grads)):
             if not mask >> i & 1:
@@ -375,14 +380,6 @@ class Op:
             elif meta is not None and meta[i] is not None and grads[i] is not None:
                 grads[i] = xp.unbroadcast(grads[i], *meta[i])
         return grads
-
-    def _joint_backward(self, node, xp, g, saved):
-        values = iter(saved)
-        n = len(node._next_edges)
-        mask = node._plan.mask
-        args = [tuple(bool(mask >> i & 1) for i in range(n)) if kind == "needs"
-                else next(values) for kind, _ in self._joint_needs]
-        return self.joint(xp, g, *args)
 
 
 def apply_rules(node, g, xp, create_graph):
