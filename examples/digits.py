@@ -1,4 +1,5 @@
-"""What the digits examples share: the data split, the loss and the accuracy.
+"""What the digits examples share: the data split, the loss, the accuracy and the
+layers' initialisation.
 
 The 1,797 8x8 images of handwritten digits ship with scikit-learn (no download); the
 first 1,400 after a fixed shuffle train, the other 397 test.
@@ -38,3 +39,10 @@ def cross_entropy(logits, labels, n_classes):
 def accuracy(logits, labels) -> float:
     hits = ag.argmax(logits, axis=1) == labels
     return float(ag.mean(ag.astype(hits, ag.float32)))
+
+
+def linear(n_in, n_out):
+    """A layer's parameters: a weight (scaled normal, as LeCun's initialisation) and a
+    zero bias, float32, requiring grad."""
+    w = ag.randn(n_in, n_out, dtype=ag.float32) * (1.0 / n_in) ** 0.5
+    return w.requires_grad_(True), ag.zeros(n_out, dtype=ag.float32, requires_grad=True)

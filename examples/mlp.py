@@ -20,17 +20,11 @@ from __future__ import annotations
 import time
 
 import arraygrad as ag
-from digits import accuracy, cross_entropy, load_digits_split
+from digits import accuracy, cross_entropy, linear, load_digits_split
 
 REQUIRED_ACCURACY = 0.97
 STEPS = 200
 HIDDEN = 128
-
-
-def linear(n_in, n_out):
-    """A weight (scaled normal, as LeCun's initialisation) and a zero bias."""
-    w = ag.randn(n_in, n_out, dtype=ag.float32) * (1.0 / n_in) ** 0.5
-    return w.requires_grad_(True), ag.zeros(n_out, dtype=ag.float32, requires_grad=True)
 
 
 def forward(params, x):

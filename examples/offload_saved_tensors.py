@@ -16,7 +16,7 @@ hooks, prints how many bytes were offloaded, and checks that the gradients are e
 from __future__ import annotations
 
 import arraygrad as ag
-from digits import cross_entropy, load_digits_split
+from digits import cross_entropy, linear, load_digits_split
 
 LAYERS = 8
 WIDTH = 256
@@ -48,11 +48,7 @@ class OffloadToHost:
 def make_params():
     ag.manual_seed(0)
     sizes = [64] + [WIDTH] * (LAYERS - 1) + [10]
-    params = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        w = ag.randn(n_in, n_out, dtype=ag.float32) * (1.0 / n_in) ** 0.5
-        params += [w.requires_grad_(True), ag.zeros(n_out, dtype=ag.float32, requires_grad=True)]
-    return params
+    return [p for n_in, n_out in zip(sizes[:-1], sizes[1:]) for p in linear(n_in, n_out)]
 
 
 def loss_of(params, x, y):
