@@ -68,10 +68,10 @@ def to_dot(*tensors, params=None, show_saved=False, show_attrs=False,
             drawing.edge(t.grad_fn, t)
     while stack:
         node = stack.pop()
-        for edge in node._next_edges:
-            if edge is not None:
-                visit(edge[0])
-                drawing.edge(edge[0], node)
+        for vertex in node._next:
+            if vertex is not None:
+                visit(vertex)
+                drawing.edge(vertex, node)
     return "digraph {\n" + _STYLE + "\n" + "\n".join(drawing.lines) + "\n}\n"
 
 

@@ -3,6 +3,7 @@ once per backend profile, and is skipped, with the reason, where that backend ca
 be used here (not installed, or no GPU for CuPy)."""
 from __future__ import annotations
 
+import gc
 import os
 
 # SciPy reads this once, at import: its array-API dispatch must be on before any test
@@ -79,3 +80,15 @@ def numpy_backend():
     """The NumPy backend, whatever ARRAYGRAD_BACKEND says."""
     with arraygrad.use_backend("numpy") as b:
         yield b
+
+
+@pytest.fixture
+def no_gc():
+    """The cycle collector off: what is freed is freed by reference counting alone."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()

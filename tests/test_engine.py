@@ -3,7 +3,6 @@
 (``next_functions``, node reprs). The behaviour pinned down is PyTorch's."""
 from __future__ import annotations
 
-import gc
 import re
 import time
 import warnings
@@ -481,17 +480,6 @@ def test_deep_add_chain_freed_without_backward(numpy_backend):
 
 
 # -- nothing keeps the graph alive --------------------------------------------------
-
-@pytest.fixture
-def no_gc():
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
 
 def test_graph_freed_by_refcount_alone(backend, no_gc):
     x = leaf([1.0, 2.0])

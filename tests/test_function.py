@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import weakref
 
 import numpy as np
 import pytest
@@ -347,3 +348,32 @@ def test_create_graph_through_multi_input_function(backend):
     assert_allclose(val(gb), [2.0])
     (d,) = ag.autograd.grad(ga.sum(), b)  # d/db (b) = 1
     assert_allclose(val(d), [1.0])
+
+
+def test_graph_of_a_function_saving_its_output_is_freed_without_the_cycle_collector(
+        backend, no_gc):
+    x = leaf([1.0, 2.0])
+    y = Exp.apply(x)  # saves its own output: the node must not refer to itself
+    node = weakref.ref(y.grad_fn)
+    del y
+    assert node() is None
+
+
+def test_saved_tensors_of_a_freed_graph_raise(backend):
+    captured = []
+
+    class Keep(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            captured.append(ctx)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2
+
+    y = Keep.apply(leaf([1.0]))
+    del y
+    with pytest.raises(RuntimeError, match="second time"):
+        captured[0].saved_tensors

@@ -2,7 +2,6 @@
 (arraygrad or torch), and must leave the same log of calls and values on both."""
 from __future__ import annotations
 
-import gc
 import weakref
 
 import numpy as np
@@ -306,17 +305,6 @@ def test_hook_returning_a_raw_array(backend):
 
 
 # -- memory: no reference cycles, nothing kept alive ----------------------------------
-
-@pytest.fixture
-def no_gc():
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
 
 def test_non_leaf_hooks_make_no_cycle(backend, no_gc):
     x = leaf(ag, [1.0, 2.0])

@@ -170,10 +170,9 @@ def _dependencies(roots) -> dict:
     seen_roots = {v for v, _ in roots if isinstance(v, Node)}
     stack = list(seen_roots)
     while stack:
-        for edge in stack.pop()._next_edges:
-            if edge is None:
+        for vertex in stack.pop()._next:
+            if vertex is None:
                 continue
-            vertex = edge[0]
             count = deps.get(vertex)
             if count is not None:
                 deps[vertex] = count + 1
@@ -293,15 +292,14 @@ def _run(roots, grads, backend, retain_graph, create_graph, inputs, capture):
                         if not retain_graph and node._saved:
                             node._release()
                     else:
-                        input_grads = (None,) * len(node._next_edges)
+                        input_grads = (None,) * len(node._next)
                 else:
-                    input_grads = (None,) * len(node._next_edges)
+                    input_grads = (None,) * len(node._next)
                 if anomaly_mode.ENABLED:
                     anomaly_mode.check_gradients(node, input_grads, backend)
-                for edge, g in zip(node._next_edges, input_grads):
-                    if edge is None:
+                for target, nr, g in zip(node._next, node._next_nr, input_grads):
+                    if target is None:
                         continue
-                    target, nr = edge
                     if g is not None:
                         if target.__class__ in _ONE_OUTPUT:
                             old = buffers.get(target)

@@ -2,10 +2,12 @@
 user-facing ``Function`` for custom operations.
 
 A node refers to the nodes (or leaf tensors) that produced its inputs, through its
-``_next_edges``; it never refers to the tensors it produced, so no graph holds a
-reference cycle and every graph is freed by reference counting alone.
+``_next``; it never refers to the tensors it produced, so no graph holds a reference
+cycle and every graph is freed by reference counting alone.
 """
 from __future__ import annotations
+
+import weakref
 
 from ..dtypes import DType
 from . import anomaly_mode
@@ -22,6 +24,10 @@ SECOND_BACKWARD = (
 # Stands in for a node's saved values once backward has freed them.
 FREED = ("<freed>",)
 
+# Where a custom Function's saved output says "this node": a node referring to itself
+# would be a reference cycle, left to the cycle collector if backward never runs.
+OWN_OUTPUT = "<own output>"
+
 # Saved values that are not arrays: kept after backward, since they cost nothing.
 # Exact types: a NumPy scalar (a float subclass) is an array value.
 _PLAIN = (int, float, complex, bool, str, tuple, type(None), DType)
@@ -30,19 +36,27 @@ _PLAIN = (int, float, complex, bool, str, tuple, type(None), DType)
 class Node:
     """A recorded operation: the ``grad_fn`` of the tensors it produced.
 
-    ``_next_edges`` has one entry per tensor input: ``None`` where that input needs no
-    gradient, else ``(vertex, output_nr)`` where ``vertex`` is the input's own node, or
-    the input tensor itself when it is a leaf that requires grad.
+    Its edges, one per tensor input, are two parallel tuples: ``_next`` holds ``None``
+    where that input needs no gradient, else the vertex its gradient flows to: the
+    input's own node, or the input tensor itself when it is a leaf that requires grad;
+    ``_next_nr`` holds which output of that vertex the input is. Two flat tuples rather
+    than a tuple of pairs: one object for the cycle collector to scan per node instead
+    of one per input, and the output numbers (nearly always all 0) are shared.
     """
 
-    __slots__ = ("_next_edges", "_saved", "_retained", "_hooks", "__weakref__")
+    __slots__ = ("_next", "_next_nr", "_saved", "_retained", "_hooks", "__weakref__")
     n_outputs = 1
 
     def __init__(self):
-        self._next_edges = ()
+        self._next = self._next_nr = ()
         self._saved = ()
         self._retained = None
         self._hooks = None  # a hooks.NodeHooks once a hook is registered
+
+    def _edge(self, i):
+        """Input ``i``'s edge as ``(vertex, output_nr)``, or ``None``."""
+        vertex = self._next[i]
+        return None if vertex is None else (vertex, self._next_nr[i])
 
     def register_hook(self, fn):
         """``fn(grad_inputs, grad_outputs)`` after this node runs in backward; it may
@@ -67,13 +81,13 @@ class Node:
         """PyTorch's view of the edges: ``(node, output_nr)`` pairs, with leaves shown
         as ``AccumulateGrad`` and inputs that need no gradient as ``(None, 0)``."""
         out = []
-        for edge in self._next_edges:
-            if edge is None:
+        for vertex, nr in zip(self._next, self._next_nr):
+            if vertex is None:
                 out.append((None, 0))
-            elif isinstance(edge[0], Node):
-                out.append(edge)
+            elif isinstance(vertex, Node):
+                out.append((vertex, nr))
             else:
-                out.append((AccumulateGrad(edge[0]), 0))
+                out.append((AccumulateGrad(vertex), 0))
         return tuple(out)
 
     def _apply(self, grads, xp, create_graph: bool) -> tuple:
@@ -134,18 +148,18 @@ class OpNode(Node):
 
 
 class FunctionCtx:
-    """The ``ctx`` of a custom ``Function``: what forward leaves for backward."""
+    """The ``ctx`` of a custom ``Function``: what forward leaves for backward. Its
+    node holds it; it reaches its node by a weak reference (no reference cycle)."""
 
     def save_for_backward(self, *tensors) -> None:
         self._to_save = tensors
 
     @property
     def saved_tensors(self) -> tuple:
-        node = self._node
-        if node is None:
+        if self._node is None:
             return self._to_save
-        saved = node._saved
-        if saved is FREED:
+        node = self._node()
+        if node is None or node._saved is FREED:
             raise RuntimeError(SECOND_BACKWARD)
         return node._unpack_saved()
 
@@ -189,6 +203,8 @@ class CustomNode(Node):
             else:
                 if type(data) is Packed:
                     data = data.unpack()
+                if edge is not None and edge[0] is OWN_OUTPUT:
+                    edge = (self, edge[1])
                 saved.append(Tensor._from_edge(data, backend, edge))
         return tuple(saved)
 
@@ -208,10 +224,10 @@ class CustomNode(Node):
             result = self.function.backward(self.ctx, *wrapped)
         if not isinstance(result, tuple):
             result = (result,)
-        if len(result) != len(self._next_edges):
+        if len(result) != len(self._next):
             raise RuntimeError(
                 f"function {self.function.__name__}.backward returned {len(result)} gradients, "
-                f"but forward took {len(self._next_edges)} inputs")
+                f"but forward took {len(self._next)} inputs")
         out = []
         for g in result:
             if g is not None and not create_graph and isinstance(g, Tensor):
@@ -265,15 +281,17 @@ class Function(metaclass=_FunctionMeta):
             return outputs
         node = cls._node_class()
         node.ctx = ctx
-        node._next_edges = tuple(edge_of(t) if isinstance(t, Tensor) else None for t in args)
+        edges = [edge_of(t) if isinstance(t, Tensor) else None for t in args]
+        node._next = tuple(None if e is None else e[0] for e in edges)
+        node._next_nr = tuple(0 if e is None else e[1] for e in edges)
         output_nr = {id(o): nr for nr, o in enumerate(outs)}
         hooks = current_hooks()
         node._saved = tuple(
             (None, None, None) if t is None else
             (t.data if hooks is None else pack(t.data, t._backend, hooks), t._backend,
-             (node, output_nr[id(t)]) if id(t) in output_nr else edge_of(t))
+             (OWN_OUTPUT, output_nr[id(t)]) if id(t) in output_nr else edge_of(t))
             for t in ctx._to_save)
-        ctx._node = node
+        ctx._node = weakref.ref(node)
         if anomaly_mode.ENABLED:
             anomaly_mode.remember_forward(node)
         non_diff = getattr(ctx, "_non_differentiable", set())
@@ -296,7 +314,8 @@ class AliasBackward0(Node):
     @classmethod
     def of(cls, leaf):
         node = cls()
-        node._next_edges = ((leaf, 0),)
+        node._next = (leaf,)
+        node._next_nr = (0,)
         return node
 
     def _apply(self, grad, xp, create_graph):

@@ -253,13 +253,13 @@ def run_node(node, hooks, grad, xp, backend, retain_graph, create_graph, capture
         if multi and all(g is None for g in grad):
             grad = None
     if grad is None:
-        return (None,) * len(node._next_edges)
+        return (None,) * len(node._next)
     if hooks.pre:
         outs = tuple(grad) if multi else (grad,)
         outs = _call_grads_hooks(hooks.pre, outs, backend, create_graph, "pre-hook")
         grad = list(outs) if multi else outs[0]
         if grad is None or multi and all(g is None for g in grad):
-            return (None,) * len(node._next_edges)
+            return (None,) * len(node._next)
     input_grads = node._apply(grad, xp, create_graph)
     if not retain_graph:
         node._release()

@@ -74,7 +74,7 @@ class Level:
                 continue
             seen.add(id(vertex))
             if isinstance(vertex, Node):
-                stack.extend(e[0] for e in vertex._next_edges if e is not None)
+                stack.extend(v for v in vertex._next if v is not None)
             elif id(vertex) not in self._own:
                 return True
         return False

@@ -284,7 +284,7 @@ class Op:
         node = _new(self.node_cls)
         node._plan = plan
         node._retained = node._hooks = None
-        node._next_edges = _edges(args, mask, n)
+        _link(node, args, mask, n)
         save = plan.save
         saved = save(datas, out) if save is not None else \
             self._save_all(plan, backend, datas, kwargs, out, n)
@@ -349,13 +349,13 @@ class Op:
     def unpack(self, node, saved):
         """The saved values as Tensors attached to the graph, for ``create_graph``."""
         unpacked = []
-        edges = node._next_edges
         for (kind, key), value in zip(node._plan.sources, saved):
             if kind == "input":
                 if self.variadic:
-                    value = [Tensor._from_edge(v, None, e) for v, e in zip(value, edges)]
+                    value = [Tensor._from_edge(v, None, node._edge(i))
+                             for i, v in enumerate(value)]
                 elif type(value) not in _PY_SCALARS and value is not None:  # not np.float64
-                    value = Tensor._from_edge(value, None, edges[key])
+                    value = Tensor._from_edge(value, None, node._edge(key))
             elif kind == "result":
                 if self.outputs > 1:
                     value = tuple(Tensor._from_edge(v, None, (node, nr))
@@ -367,7 +367,7 @@ class Op:
 
     def joint_backward(self, node, xp, g, saved):
         """The gradients from a joint rule, for the inputs that need them."""
-        n = len(node._next_edges)
+        n = len(node._next)
         mask = node._plan.mask
         values = iter(saved)
         args = [tuple(bool(mask >> i & 1) for i in range(n)) if kind == "needs"
@@ -396,7 +396,7 @@ def apply_rules(node, g, xp, create_graph):
     if op.joint is not None:
         return op.joint_backward(node, xp, g, saved)
     meta = node._meta
-    grads = [None] * len(node._next_edges)
+    grads = [None] * len(node._next)
     for i, rule, pick in node._plan.calls:
         if pick is None:
             gi = rule(xp, g)
@@ -412,20 +412,59 @@ def apply_rules(node, g, xp, create_graph):
     return grads
 
 
-def _edge(t):
-    """The edge to an input that needs a gradient: its node, or itself if a leaf."""
-    fn = t.grad_fn
-    return (t, 0) if fn is None else (fn, t._output_nr)
+# The output numbers of a node whose inputs all come from first outputs (or leaves):
+# nearly every node, so they are shared, not made per node.
+_FIRST_OUTPUTS = tuple((0,) * n for n in range(8))
 
 
-def _edges(args, mask, n):
-    """A node's edges: ``_edge`` of each input whose bit is set in ``mask``, else
-    ``None`` (one and two inputs spelled out: they are most operations)."""
+def _link(node, args, mask, n):
+    """Set ``node``'s edges (``_next``, ``_next_nr``) to the inputs whose bit is set
+    in ``mask``: each one's node, or itself if a leaf (one and two inputs spelled out:
+    they are most operations)."""
     if n == 1:
-        return (_edge(args[0]),)
+        t = args[0]
+        fn = t.grad_fn
+        if fn is None:
+            node._next = (t,)
+            node._next_nr = _FIRST_OUTPUTS[1]
+        else:
+            node._next = (fn,)
+            nr = t._output_nr
+            node._next_nr = (nr,) if nr else _FIRST_OUTPUTS[1]
+        return
     if n == 2:
-        return (_edge(args[0]) if mask & 1 else None, _edge(args[1]) if mask & 2 else None)
-    return tuple([_edge(args[i]) if mask >> i & 1 else None for i in range(n)])
+        v1 = v2 = None
+        nr1 = nr2 = 0
+        if mask & 1:
+            t = args[0]
+            v1 = t.grad_fn
+            if v1 is None:
+                v1 = t
+            else:
+                nr1 = t._output_nr
+        if mask & 2:
+            t = args[1]
+            v2 = t.grad_fn
+            if v2 is None:
+                v2 = t
+            else:
+                nr2 = t._output_nr
+        node._next = (v1, v2)
+        node._next_nr = (nr1, nr2) if nr1 or nr2 else _FIRST_OUTPUTS[2]
+        return
+    vertices = [None] * n
+    nrs = [0] * n
+    for i in range(n):
+        if mask >> i & 1:
+            t = args[i]
+            fn = t.grad_fn
+            if fn is None:
+                vertices[i] = t
+            else:
+                vertices[i] = fn
+                nrs[i] = t._output_nr
+    node._next = tuple(vertices)
+    node._next_nr = tuple(nrs)
 
 
 def _differentiable(backend, array) -> bool:
