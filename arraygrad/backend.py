@@ -19,7 +19,8 @@ from contextvars import ContextVar
 import array_api_compat
 
 from . import dtypes as _dt
-from .backends import HOST_COPY, OWNS_BUFFER, adopt, profiles, random_array, write_into
+from .backends import (HOST_COPY, OWNS_BUFFER, WRITES_IN_PLACE, adopt, profiles,
+                       random_array, write_into)
 from .backends import seed  # noqa: F401  (arraygrad.manual_seed reaches it here)
 
 ENV_VAR = "ARRAYGRAD_BACKEND"
@@ -56,7 +57,8 @@ class Backend:
             native=self.native,
             setitem=lambda a, key, value: write(xp.asarray(a, copy=True), key, value),
             zeros_like_shape=lambda g, shape: xp.zeros(
-                shape, dtype=g.dtype, device=array_api_compat.device(g)))
+                shape, dtype=g.dtype, device=array_api_compat.device(g)),
+            writable=self.owns_buffer if self.profile["mutation"] in WRITES_IN_PLACE else None)
         ns.to_device = array_api_compat.to_device
         ns.write_into = write
         if not self.profile.get("negative_step_slices", True):

@@ -221,6 +221,20 @@ def test_zero_safe_rules_ignore_nan_in_an_overwritten_entry(backend, fn):
     assert host(x.grad)[0] == 0.0
 
 
+def test_strong_zero_writes_only_into_a_gradient_nobody_else_holds(backend):
+    """The zero-safe select is a masked write into the rule's fresh result on mutable
+    backends; an array held anywhere else is never written."""
+    ns, xp = backend.ns, backend.xp
+    g = xp.asarray([0.0, 2.0, 0.0])
+    zeroed = ns.strong_zero(g, xp.asarray([float("nan"), 3.0, float("inf")]))
+    assert backend.to_host(zeroed).tolist() == [0.0, 3.0, 0.0]
+    held = xp.asarray([float("nan"), 3.0, 4.0])
+    holders = [held]  # as a saved value or a gradient passed on is held
+    result = ns.strong_zero(g, held)
+    assert backend.to_host(result).tolist() == [0.0, 3.0, 0.0]
+    assert result is not holders[0] and np.isnan(backend.to_host(held)[0])
+
+
 # -- reductions ------------------------------------------------------------------------
 
 AXES = [None, 0, 1, -1, (0, 2), (-1, 0), ()]

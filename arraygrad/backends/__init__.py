@@ -55,6 +55,10 @@ OWNS_BUFFER = {
     "copy": lambda a: False,
 }
 
+# The mutation kinds whose arrays ``a[key] = value`` writes into, in their own memory
+# (where OWNS_BUFFER says so): the others make a new array, or must not be written.
+WRITES_IN_PLACE = frozenset({"owned_base", "torch_view"})
+
 
 def adopt(name: str, array):
     """Take in an array of backend ``name`` so arraygrad's graph is the only graph."""

@@ -7,12 +7,15 @@ rule is written once for both.
 """
 from __future__ import annotations
 
+import sys
+
 
 class RuleNamespace:
     """An Array API namespace plus ``conj``, ``sum_to``, ``unbroadcast``, ``native``
     and ``place`` (functional index assignment)."""
 
-    def __init__(self, namespace, *, is_complex, native, setitem, zeros_like_shape):
+    def __init__(self, namespace, *, is_complex, native, setitem, zeros_like_shape,
+                 writable=None):
         for name in dir(namespace):
             if not name.startswith("__") and not hasattr(RuleNamespace, name):
                 setattr(self, name, getattr(namespace, name))
@@ -24,6 +27,9 @@ class RuleNamespace:
         self.native = native
         self.setitem = setitem
         self._zeros = zeros_like_shape
+        # a -> whether ``a[key] = value`` may write into ``a``'s own memory (mutable
+        # backends); None: never write in place (immutable and lazy backends, Tensors).
+        self._writable = writable
 
     def conj(self, a):
         """The complex conjugate; real values come back as they are, uncopied."""
@@ -72,7 +78,15 @@ class RuleNamespace:
         incoming gradient is 0; but 0 times an infinite or NaN derivative is NaN, so a
         NaN computed in a discarded branch would poison the whole gradient (this is what
         scikit-learn's StandardScaler does in its first ``partial_fit``). Functions whose
-        derivative can be infinite or NaN at finite points use this."""
+        derivative can be infinite or NaN at finite points use this.
+
+        A ``grad`` that only the calling rule holds (the rule's fresh result) is
+        zeroed in place: one masked write instead of a select into a new array."""
+        writable = self._writable
+        if writable is not None and sys.getrefcount(grad) <= _ARGUMENT_REFS and grad.ndim \
+                and grad.shape == g.shape and writable(grad):
+            grad[g == 0] = 0
+            return grad
         return self.where(g == 0, 0.0, grad)
 
     def getitem(self, x, key):
@@ -113,6 +127,19 @@ class RuleNamespace:
         if flipped:
             g = self.flip(g, axis=flipped)
         return self.setitem(zeros, full_key(key), g)
+
+
+def _argument_refs() -> int:
+    """What ``sys.getrefcount`` reports inside a method for an argument that only the
+    caller's local variable holds: measured, not assumed (CPython versions differ)."""
+    class Probe:
+        def refs(self, value):
+            return sys.getrefcount(value)
+    value = object()
+    return Probe().refs(value)
+
+
+_ARGUMENT_REFS = _argument_refs()
 
 
 def _ascending(key: tuple, shape: tuple):
