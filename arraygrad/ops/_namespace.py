@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import sys
 
+# Python numbers ``conj`` returns as they are (exact classes: a NumPy scalar is asked
+# its dtype).
+_REAL_SCALARS = frozenset({int, float, bool})
+
 
 class RuleNamespace:
     """An Array API namespace plus ``conj``, ``sum_to``, ``unbroadcast``, ``native``
@@ -33,9 +37,10 @@ class RuleNamespace:
 
     def conj(self, a):
         """The complex conjugate; real values come back as they are, uncopied."""
-        if isinstance(a, (int, float)):
+        cls = a.__class__
+        if cls in _REAL_SCALARS:
             return a
-        if isinstance(a, complex):
+        if cls is complex:
             return a.conjugate()
         return self._conj(a) if self.is_complex(a) else a
 
