@@ -90,9 +90,9 @@ class RuleNamespace:
         writable = self._writable
         if writable is not None and sys.getrefcount(grad) <= _ARGUMENT_REFS and grad.ndim \
                 and grad.shape == g.shape and writable(grad):
-            grad[g == 0] = 0
+            grad[g == 0.0] = 0.0
             return grad
-        return self.where(g == 0, 0.0, grad)
+        return self.where(g == 0.0, 0.0, grad)
 
     def getitem(self, x, key):
         """``x[key]``."""
