@@ -52,28 +52,14 @@ class _Plan:
     sources: tuple  # ("input", i) | ("result", None) | (attribute, i) | ("kwarg", name)
     inputs: tuple   # the indices of the inputs that need gradients
     calls: tuple    # per such input: (index, rule, how to pick its arguments: _picker)
-    save: object    # (datas, out) -> the saved tuple, where only inputs and the result
-                    # are saved; None: see Op._save_all
+    save: object    # (backend, datas, kwargs, out) -> the saved tuple (Op.saver);
+                    # None for a variadic operation: see Op._save_all
     saves_arrays: bool  # whether backward frees what was saved (see OpNode._release)
 
     @classmethod
-    def make(cls, mask, sources, inputs, calls, variadic):
+    def make(cls, mask, sources, inputs, calls, save):
         arrays = any(kind in ("input", "result") for kind, _ in sources)
-        return cls(mask, sources, inputs, calls, _saver(sources, variadic), arrays)
-
-
-def _saver(sources, variadic):
-    """A function saving exactly ``sources`` from the inputs' arrays and the result,
-    or ``None`` when some source is neither."""
-    if variadic or any(kind not in ("input", "result") for kind, _ in sources):
-        return None
-    keys = tuple(key for _, key in sources)  # None: the result
-    if not keys:
-        return lambda datas, out: ()
-    if len(keys) == 1:
-        (k,) = keys
-        return (lambda datas, out: (out,)) if k is None else (lambda datas, out: (datas[k],))
-    return lambda datas, out: tuple([out if k is None else datas[k] for k in keys])
+        return cls(mask, sources, inputs, calls, save, arrays)
 
 
 def _picker(indices: tuple):
@@ -93,11 +79,11 @@ class _JointPlans(dict):
     def __init__(self, op):
         super().__init__()
         self._sources = tuple(s for s in op._joint_needs if s[0] != "needs")
-        self._variadic = op.variadic
+        self._save = op.saver(self._sources)
 
     def __missing__(self, mask):
         inputs = tuple(i for i in range(mask.bit_length()) if mask >> i & 1)
-        plan = self[mask] = _Plan.make(mask, self._sources, inputs, None, self._variadic)
+        plan = self[mask] = _Plan.make(mask, self._sources, inputs, None, self._save)
         return plan
 
 
@@ -169,8 +155,43 @@ class Op:
             calls = tuple(
                 (i, self.vjps[i], _picker(tuple(sources.index(s) for s in needs[i])))
                 for i in wanted)
-            plans[mask] = _Plan.make(mask, tuple(sources), wanted, calls, self.variadic)
+            plans[mask] = _Plan.make(mask, tuple(sources), wanted, calls,
+                                     self.saver(tuple(sources)))
         return plans
+
+    def saver(self, sources):
+        """A function ``(backend, datas, kwargs, out)`` returning exactly ``sources``
+        as the saved tuple, taken apart once here rather than at every call; ``None``
+        for a variadic operation (see ``_save_all``)."""
+        if self.variadic:
+            return None
+        if all(kind in ("input", "result") for kind, _ in sources) and len(sources) <= 1:
+            if not sources:  # the hot path: nothing, one input, or the result
+                return lambda backend, datas, kwargs, out: ()
+            ((kind, k),) = sources
+            if kind == "result":
+                return lambda backend, datas, kwargs, out: (out,)
+            return lambda backend, datas, kwargs, out: (datas[k],)
+        getters = tuple(self._getter(kind, key) for kind, key in sources)
+        return lambda backend, datas, kwargs, out: tuple(
+            [get(backend, datas, kwargs, out) for get in getters])
+
+    def _getter(self, kind, key):
+        """How one source is read from ``(backend, datas, kwargs, out)``."""
+        if kind == "input":
+            return lambda backend, datas, kwargs, out: datas[key]
+        if kind == "result":
+            return lambda backend, datas, kwargs, out: out
+        if kind == "kwarg":  # given by keyword, by position, or left at its default
+            position, default = self.positions[key], self.kwarg_defaults[key]
+            if position is None:
+                return lambda backend, datas, kwargs, out: kwargs.get(key, default)
+            return lambda backend, datas, kwargs, out: datas[position] \
+                if position < len(datas) else kwargs.get(key, default)
+        if kind == "dtype":
+            return lambda backend, datas, kwargs, out: backend.dtype_of(datas[key])
+        attr = _ATTRS[kind]
+        return lambda backend, datas, kwargs, out: attr(datas[key])
 
     # -- forward ------------------------------------------------------------------
 
@@ -286,7 +307,7 @@ class Op:
         node._retained = node._hooks = None
         _link(node, args, mask, n)
         save = plan.save
-        saved = save(datas, out) if save is not None else \
+        saved = save(backend, datas, kwargs, out) if save is not None else \
             self._save_all(plan, backend, datas, kwargs, out, n)
         hooks = _graph.HOOKS.get()
         if hooks:
@@ -301,15 +322,10 @@ class Op:
         return _wrap(out, backend, node, 0, True)
 
     def _save_all(self, plan, backend, datas, kwargs, out, n):
-        saved = []
-        for kind, key in plan.sources:
-            if kind == "input":
-                saved.append(datas[:n] if self.variadic else datas[key])
-            elif kind == "result":
-                saved.append(out)
-            else:
-                saved.append(self._save(kind, key, backend, datas, kwargs, n))
-        return tuple(saved)
+        """The saved tuple of a variadic operation, whose inputs are ``datas[:n]``."""
+        return tuple(datas[:n] if kind == "input" else out if kind == "result"
+                     else self._save(kind, key, backend, datas, kwargs, n)
+                     for kind, key in plan.sources)
 
     @staticmethod
     def _pack(sources, saved, backend, hooks):
@@ -319,17 +335,16 @@ class Op:
             for (kind, _), value in zip(sources, saved))
 
     def _save(self, kind, key, backend, datas, kwargs, n):
+        """A keyword's value, or an attribute of every input, of a variadic operation."""
         if kind == "kwarg":
             position = self.positions[key]
-            if self.variadic and position is not None:
+            if position is not None:
                 position += n - 1  # the sequence took one parameter's place
             if position is not None and position < len(datas):
                 return datas[position]
             return kwargs.get(key, self.kwarg_defaults[key])
         attr = (lambda d: backend.dtype_of(d)) if kind == "dtype" else _ATTRS[kind]
-        if self.variadic:
-            return [attr(d) for d in datas[:n]]
-        return attr(datas[key])
+        return [attr(d) for d in datas[:n]]
 
     def _broadcast_meta(self, backend, plan, datas, out, n):
         """``None`` if every input that needs a gradient has the result's shape and dtype;
