@@ -163,7 +163,8 @@ def markdown(results) -> str:
     out = [f"# arraygrad benchmarks (issue 6): {mode}", "",
            f"{results['started']} to {results['finished']}, `{results['command']}`. "
            f"{env['cpu']}, {env['cpu_count']} CPUs, {env['platform']}, Python "
-           f"{env['python']}. Threads: {env['threads']['requested']} for every library. "
+           f"{env['python']}. Threads: {env['threads']['requested']} for every library; idle "
+           "OpenBLAS workers sleep at once (OPENBLAS_THREAD_TIMEOUT=4). "
            f"BLAS: {blas}. Load average (1, 5, 15 min) at start {results['load_start']}, "
            f"at end {results['load_end']}. arraygrad commit {env['arraygrad_commit']}.", "",
            f"Versions: {versions}.", "",
