@@ -163,14 +163,15 @@ def markdown(results) -> str:
     out = [f"# arraygrad benchmarks (issue 6): {mode}", "",
            f"{results['started']} to {results['finished']}, `{results['command']}`. "
            f"{env['cpu']}, {env['cpu_count']} CPUs, {env['platform']}, Python "
-           f"{env['python']}. Threads: {env['threads']['requested']} for every library; idle "
-           "OpenBLAS workers sleep at once (OPENBLAS_THREAD_TIMEOUT=4). "
+           f"{env['python']}. Threads: {env['threads']['requested']} for every library. "
            f"BLAS: {blas}. Load average (1, 5, 15 min) at start {results['load_start']}, "
            f"at end {results['load_end']}. arraygrad commit {env['arraygrad_commit']}.", "",
            f"Versions: {versions}.", "",
            *_busy_warning(results),
            f"Timing: {s['repeats']} interleaved repeats after {s['warmup']} warm-up calls, "
-           f"samples of at least {s['min_sample_s']} s. Every library's gradients were "
+           f"samples of at least {s['min_sample_s']} s, each after a "
+           f"{s.get('settle_s', 0)} s pause (the previous library's idle threads asleep). "
+           "Every library's gradients were "
            "checked against the hand-written ones first.", ""]
     if any(k in results["workloads"] for k in TIMED):
         out += ["## Time as a ratio to the hand-written baseline (lower is better)", "",

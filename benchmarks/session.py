@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from . import libraries
 
 # Timing settings per mode: interleaved repeats, warm-up calls, least seconds a sample
-# lasts (several calls make one sample when a call is short).
+# lasts (several calls make one sample when a call is short), and the pause before each
+# sample (see ``timing.interleaved``).
 SETTINGS = {
-    "quick": {"repeats": 5, "warmup": 1, "min_sample_s": 0.02},
-    "full": {"repeats": 21, "warmup": 3, "min_sample_s": 0.05},
+    "quick": {"repeats": 5, "warmup": 1, "min_sample_s": 0.02, "settle_s": 0.12},
+    "full": {"repeats": 21, "warmup": 3, "min_sample_s": 0.05, "settle_s": 0.12},
 }
 
 

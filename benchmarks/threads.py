@@ -4,8 +4,7 @@ BLAS and OpenMP pools read their environment variables once, at import, so
 ``apply_environment`` must run before NumPy, torch or JAX is imported (``__main__``
 calls it first; the W4 child processes inherit the variables). ``limit_runtime`` then
 pins what can be changed later: torch's intra-op pool and, through threadpoolctl, every
-BLAS/OpenMP pool already loaded. Idle BLAS workers are told to sleep rather than spin
-(``SLEEP_VARS``), so that no library's idle threads run during another's sample.
+BLAS/OpenMP pool already loaded.
 """
 from __future__ import annotations
 
@@ -15,11 +14,6 @@ import sys
 ENV_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
             "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 COUNT_VAR = "ARRAYGRAD_BENCH_THREADS"
-# Idle OpenBLAS workers spin for 2**28 cycles (about 0.1 s) before they sleep. The
-# libraries take turns in one process, so a library timed right after NumPy's BLAS
-# would share the cores with NumPy's spinning workers (measured: arraygrad on torch's
-# W2 step took 0.98-2.4 ms instead of 0.94-0.99 ms). 2**4 cycles: they sleep at once.
-SLEEP_VARS = {"OPENBLAS_THREAD_TIMEOUT": "4"}
 
 _limits = None  # threadpoolctl's handle: the limit lasts as long as it is referenced
 
@@ -30,7 +24,6 @@ def apply_environment(threads: int) -> None:
         raise ValueError(f"threads must be at least 1, got {threads}")
     for var in ENV_VARS + (COUNT_VAR,):
         os.environ[var] = str(threads)
-    os.environ.update(SLEEP_VARS)
 
 
 def count() -> int:
@@ -57,7 +50,7 @@ def describe() -> dict:
                                        "version", "threading_layer", "architecture",
                                        "filepath")} for info in threadpool_info()]
     described = {"requested": count(), "cpu_count": os.cpu_count(),
-                 "environment": {v: os.environ.get(v) for v in (*ENV_VARS, *SLEEP_VARS)},
+                 "environment": {v: os.environ.get(v) for v in ENV_VARS},
                  "pools": pools,
                  "jax": "XLA's CPU pool is not configurable by thread count; it "
                         "sizes itself to the machine's cores (see cpu_count)"}

@@ -5,6 +5,13 @@ A contender is a ``run(number) -> seconds`` callable that performs ``number`` ca
 and returns the elapsed time (``time.perf_counter``). Each gets its own ``number``,
 calibrated after warm-up so that one sample lasts about ``min_sample_s``; figures are
 per call. Each repeat visits the contenders in a rotated order.
+
+Before each sample the harness pauses (``settle_s``), so that the previous contender's
+idle worker threads have gone to sleep: OpenBLAS workers spin for 2**28 cycles (about
+0.1 s) after each call, and spinning on one of two cores they slowed whichever library
+was timed next (arraygrad on torch's W2 step: 0.98-2.4 ms right after NumPy's samples,
+0.94-0.99 ms with them asleep). Within its own sample, each library's threads behave as
+they would in a process of their own.
 """
 from __future__ import annotations
 
@@ -49,7 +56,7 @@ def loop(step: Callable) -> Callable[[int], float]:
 
 
 def interleaved(contenders: dict, *, repeats: int, warmup: int,
-                min_sample_s: float) -> dict:
+                min_sample_s: float, settle_s: float = 0.0) -> dict:
     """Per contender name, the ``Stats`` of ``repeats`` interleaved samples."""
     if repeats < 1 or warmup < 1:
         raise ValueError(f"repeats and warmup must be at least 1, got {repeats}, {warmup}")
@@ -62,5 +69,6 @@ def interleaved(contenders: dict, *, repeats: int, warmup: int,
     for r in range(repeats):
         shift = r % len(names)
         for name in names[shift:] + names[:shift]:
+            time.sleep(settle_s)
             samples[name].append(contenders[name](number[name]) / number[name])
     return {name: Stats.of(samples[name], number[name]) for name in names}
