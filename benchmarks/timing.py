@@ -9,9 +9,9 @@ per call. Each repeat visits the contenders in a rotated order.
 Before each sample the harness pauses (``settle_s``), so that the previous contender's
 idle worker threads have gone to sleep: OpenBLAS workers spin for 2**28 cycles (about
 0.1 s) after each call, and spinning on one of two cores they slowed whichever library
-was timed next (arraygrad on torch's W2 step: 0.98-2.4 ms right after NumPy's samples,
-0.94-0.99 ms with them asleep). Within its own sample, each library's threads behave as
-they would in a process of their own.
+was timed next (arraygrad on torch's W2 step: interquartile range 0.98-2.4 ms right
+after NumPy's samples, 0.89-0.97 ms after the pause). Within its own sample, each
+library's threads behave as they would in a process of their own.
 """
 from __future__ import annotations
 

@@ -165,12 +165,13 @@ class Op:
         for a variadic operation (see ``_save_all``)."""
         if self.variadic:
             return None
-        if all(kind in ("input", "result") for kind, _ in sources) and len(sources) <= 1:
-            if not sources:  # the hot path: nothing, one input, or the result
-                return lambda backend, datas, kwargs, out: ()
-            ((kind, k),) = sources
-            if kind == "result":
-                return lambda backend, datas, kwargs, out: (out,)
+        # The hot paths, spelled out: nothing, one input, or the result.
+        if not sources:
+            return lambda backend, datas, kwargs, out: ()
+        if sources == (("result", None),):
+            return lambda backend, datas, kwargs, out: (out,)
+        if len(sources) == 1 and sources[0][0] == "input":
+            k = sources[0][1]
             return lambda backend, datas, kwargs, out: (datas[k],)
         getters = tuple(self._getter(kind, key) for kind, key in sources)
         return lambda backend, datas, kwargs, out: tuple(

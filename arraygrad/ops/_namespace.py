@@ -63,8 +63,10 @@ class RuleNamespace:
             lead + i for i, n in enumerate(shape) if n == 1 and a_shape[lead + i] != 1)
         if axes:
             a = self.sum(a, axis=axes)
-            if len(axes) == lead and shape:  # only leading axes went: ``a`` has ``shape``
-                return a                       # (a 0-d target: NumPy gave a scalar)
+            # Only leading axes summed: ``a`` has ``shape`` already (a 0-d target still
+            # goes through reshape, which turns NumPy's scalar back into an array).
+            if len(axes) == lead and shape:
+                return a
         return self.reshape(a, shape)
 
     def unbroadcast(self, g, shape, dtype):
