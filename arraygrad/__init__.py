@@ -16,7 +16,7 @@ import math as _math
 from ._tensor import Tensor, asarray, tensor  # first: the operations need Tensor
 from .ops import *  # noqa: F401,F403
 from .ops import __all__ as _ops_all
-from . import autograd, fft, linalg  # noqa: E402
+from . import autograd, fft, linalg, special  # noqa: E402
 from . import optim  # noqa: E402
 from . import utils, viz  # noqa: E402
 from . import func  # noqa: E402
@@ -46,6 +46,7 @@ __all__ = [
     "newaxis", "Function", "no_grad", "enable_grad",
     "set_grad_enabled", "is_grad_enabled", "set_backend", "use_backend", "current_backend",
     "available_names", "BackendUnavailable", "autograd", "fft", "func", "linalg", "optim",
+    "special",
     "utils", "viz", "DType",
     "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
     "float32", "float64", "complex64", "complex128",

@@ -22,6 +22,7 @@ from . import dtypes as _dt
 from .backends import (HOST_COPY, OWNS_BUFFER, WRITES_IN_PLACE, adopt, profiles,
                        random_array, write_into)
 from .backends import seed  # noqa: F401  (arraygrad.manual_seed reaches it here)
+from .backends.special import SpecialFunctions
 
 ENV_VAR = "ARRAYGRAD_BACKEND"
 DEFAULT = "numpy"
@@ -50,6 +51,7 @@ class Backend:
     def _rule_namespace(self):
         """The namespace handed to rules (and forwards) as ``xp`` on this backend."""
         from .ops._namespace import RuleNamespace
+        from .ops.special import BackendSpecial
         xp, write = self.xp, self._write_into
         ns = RuleNamespace(
             xp,
@@ -61,6 +63,8 @@ class Backend:
             writable=self.owns_buffer if self.profile["mutation"] in WRITES_IN_PLACE else None)
         ns.to_device = array_api_compat.to_device
         ns.write_into = write
+        ns.special = BackendSpecial(ns, SpecialFunctions(self.name, xp, self.profile,
+                                                          self.host_copy))
         if not self.profile.get("negative_step_slices", True):
             ns.getitem = ns.getitem_via_flip
         return ns

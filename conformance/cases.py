@@ -43,6 +43,7 @@ JAX_SKIPPED = {
     "unique_inverse": "jax.numpy's unique functions are not differentiable (gradient 0)",
     "svd": "JAX's SVD picks other signs/phases for the singular vectors, and the case's "
            "loss depends on them",
+    "special.spence": "jax.scipy.special.spence's gradient is NaN on (1, 2) (jax.grad at 1.5)",
     "eigvals": "JAX's eig differs from LAPACK's geev by a few times 1e-5 relative on these "
                "non-symmetric matrices (arraygrad agrees with torch and finite differences)",
 }
@@ -469,3 +470,6 @@ for _name, _real, _cplx in [("fft", True, True), ("ifft", True, True), ("fftn", 
 # fixed. Entries look like
 #   ("vector_norm", "complex128", "second derivative"): "ord=1 on complex: ...",
 KNOWN_BUGS: dict = {}
+
+# The special functions (``arraygrad.special``) register their cases from their own module.
+from . import cases_special  # noqa: E402,F401

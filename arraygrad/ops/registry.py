@@ -18,7 +18,10 @@ __all__ = ["differentiable_functions", "rule_ops"]
 
 
 def _has_rule(op) -> bool:
-    return op.joint is not None or any(r is not None for r in op.vjps)
+    """Whether ``op`` has a gradient for some input (a rule that only refuses, such as
+    a special function's for an integer order, is not one)."""
+    return op.joint is not None or any(
+        r is not None and not getattr(r, "refuses", False) for r in op.vjps)
 
 
 def _global_loads(code):
@@ -76,12 +79,13 @@ def differentiable_functions() -> dict[str, object]:
             fn = getattr(section, name)
             if callable(fn) and not isinstance(fn, type) and rule_ops(fn):
                 found[name] = fn
-    for prefix, module in (("linalg", arraygrad.linalg), ("fft", arraygrad.fft)):
+    for prefix, module in (("linalg", arraygrad.linalg), ("fft", arraygrad.fft),
+                           ("special", arraygrad.special)):
         for name in module.__all__:
             fn = getattr(module, name)
             if not callable(fn) or isinstance(fn, type) or not rule_ops(fn):
                 continue
             if found.get(name) is fn:
                 continue
-            found[f"{prefix}.{name}" if name in found or prefix == "fft" else name] = fn
+            found[f"{prefix}.{name}" if name in found or prefix != "linalg" else name] = fn
     return dict(sorted(found.items()))
