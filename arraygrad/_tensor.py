@@ -21,6 +21,7 @@ import array_api_compat
 
 from . import backend as _backend_mod
 from . import dtypes as _dt
+from .autograd import graph_breaks as _graph_breaks
 from .autograd.grad_mode import is_grad_enabled
 from .printing import tensor_repr
 from .torch_methods import TorchMethods
@@ -264,8 +265,13 @@ class Tensor(TorchMethods):
         data = self.data
         return data if hasattr(data, "__dlpack__") else self._backend.to_host(data)
 
+    # Each conversion to a Python value checks for a graph break only while detection
+    # is on (one flag read otherwise): see arraygrad/autograd/graph_breaks.py.
+
     def item(self):
         """The single value as a Python number."""
+        if _graph_breaks.ENABLED:
+            _graph_breaks.check(self, "tensor.item()")
         if self.size != 1:
             raise RuntimeError(f"a Tensor with {self.size} elements cannot be converted to Scalar")
         kind = self.dtype.kind
@@ -279,21 +285,33 @@ class Tensor(TorchMethods):
         return complex(value)
 
     def tolist(self):
+        if _graph_breaks.ENABLED:
+            _graph_breaks.check(self, "tensor.tolist()")
         return self._backend.to_host(self.data).tolist()
 
     def __bool__(self) -> bool:
+        if _graph_breaks.ENABLED:
+            _graph_breaks.check(self, "bool(tensor)")
         return bool(self.data)
 
     def __float__(self) -> float:
+        if _graph_breaks.ENABLED:
+            _graph_breaks.check(self, "float(tensor)")
         return float(self.data)
 
     def __int__(self) -> int:
+        if _graph_breaks.ENABLED:
+            _graph_breaks.check(self, "int(tensor)")
         return int(self.data)
 
     def __complex__(self) -> complex:
+        if _graph_breaks.ENABLED:
+            _graph_breaks.check(self, "complex(tensor)")
         return complex(self.data)
 
     def __index__(self) -> int:
+        if _graph_breaks.ENABLED:
+            _graph_breaks.check(self, "operator.index(tensor)")
         return operator.index(self.data)
 
     def __len__(self) -> int:
