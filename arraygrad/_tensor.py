@@ -9,6 +9,10 @@ In-place operators never change a value saved for backward. They write into the
 array itself only when nothing else can see it (no saved value, no other tensor, no
 view, no user reference) and nothing is being recorded; otherwise they compute a new
 array and rebind the tensor to it (and to a new node in the graph).
+
+A basic index still gives a view, as in NumPy and PyTorch: ``_view`` links a view to
+its base and a base to its live views, and a write into either is carried to the
+others by further such writes (``ops.indexing.write_view``).
 """
 from __future__ import annotations
 
@@ -46,7 +50,7 @@ class Tensor(TorchMethods):
     """An array that records the operations made on it, for automatic differentiation."""
 
     __slots__ = ("data", "_grad", "grad_fn", "_output_nr", "_requires_grad", "_backend",
-                 "__weakref__")
+                 "_view", "__weakref__")
 
     # NumPy defers to our reflected operators instead of converting us.
     __array_ufunc__ = None
@@ -60,6 +64,7 @@ class Tensor(TorchMethods):
         self.grad_fn = None
         self._output_nr = 0
         self._requires_grad = False
+        self._view = None
         if requires_grad:
             self.requires_grad_(True)
 
@@ -73,6 +78,7 @@ class Tensor(TorchMethods):
         t.grad_fn = grad_fn
         t._output_nr = output_nr
         t._requires_grad = requires_grad
+        t._view = None  # see ops.indexing: what a write into this tensor must update
         return t
 
     @staticmethod
@@ -218,6 +224,23 @@ class Tensor(TorchMethods):
     def mT(self) -> "Tensor":
         return _ops.matrix_transpose(self)
 
+    # NumPy and PyTorch arrays carry ``.real`` and ``.imag`` as attributes, and code
+    # written for them uses them (SciPy's signal.minimum_phase takes ``h.real``): the
+    # namespace's recorded ``real``/``imag``, so that they are differentiable. They are
+    # new tensors, not views: writing into one does not write the complex tensor.
+    @property
+    def real(self) -> "Tensor":
+        """The real part; for a real tensor, its values (still recorded, as PyTorch)."""
+        return _ops.real(self)
+
+    @property
+    def imag(self) -> "Tensor":
+        """The imaginary part; a real tensor has none (PyTorch's error, where NumPy would
+        give zeros that no write could change)."""
+        if self.dtype.kind != "complex floating":
+            raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+        return _ops.imag(self)
+
     def to_device(self, device, /, *, stream=None) -> "Tensor":
         return _ops.to_device(self, device, stream=stream)
 
@@ -351,7 +374,10 @@ class Tensor(TorchMethods):
         return _ops.getitem(self, key)
 
     def __setitem__(self, key, value):
-        _ops.setitem(self, key, value)
+        if self._view is None:  # no view and none of it: the write itself, one call less
+            _setitem(self, key, value)
+        else:
+            _ops.setitem(self, key, value)
 
     def _inplace(self, fn, other):
         """``self <op>= other``. Written into the array itself when nobody else can see
@@ -430,6 +456,8 @@ def _binary(fn, reflected: bool = False):
 
 def _inplace(fn):
     def method(self, other):
+        if self._view is not None:  # a view, or a tensor with views (see ops.indexing)
+            return _ops.indexing.write_view(self, Tensor._inplace, fn, other)
         return self._inplace(fn, other)
     method.__name__ = fn.__name__
     return method
@@ -559,6 +587,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False) -> Tensor:
 from . import ops as _ops  # noqa: E402  (the operations need Tensor defined first)
 
 _FAST_OPERANDS = {Tensor, int, float}
+_setitem = _ops.indexing._setitem
 _OPERATORS = {
     "add": _ops.add, "sub": _ops.subtract, "mul": _ops.multiply, "truediv": _ops.divide,
     "floordiv": _ops.floor_divide, "mod": _ops.remainder, "pow": _ops.pow,

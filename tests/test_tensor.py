@@ -239,6 +239,133 @@ def test_array_namespace_roundtrip(backend):
     assert_allclose(val(xp.sqrt(t)), [1.0, 2.0])
 
 
+def test_real_and_imag_attributes(backend):
+    """``.real`` and ``.imag`` are attributes, as on NumPy and PyTorch arrays (SciPy's
+    ``signal.minimum_phase`` takes ``h.real``), and recorded."""
+    zs = np.array([1.0 + 2.0j, -0.5 + 1.0j])
+    z = ag.tensor(zs.tolist(), dtype=ag.complex128, requires_grad=True)
+    assert z.real.dtype == F64 and z.imag.dtype == F64
+    assert_allclose(val(z.real), zs.real)
+    assert_allclose(val(z.imag), zs.imag)
+    (z.real * const([2.0, 3.0]) + z.imag * const([5.0, 7.0])).sum().backward()
+    assert_allclose(val(z.grad), [2.0 + 5.0j, 3.0 + 7.0j])  # what PyTorch gives
+
+    x = leaf([1.0, -2.0])
+    assert x.real.dtype == F64
+    assert_allclose(val(x.real), [1.0, -2.0])
+    (x.real * const([3.0, 4.0])).sum().backward()
+    assert_allclose(val(x.grad), [3.0, 4.0])
+    with pytest.raises(RuntimeError, match="imag is not implemented for tensors with "
+                                           "non-complex dtypes"):
+        x.imag  # noqa: B018  (PyTorch's error; NumPy would give zeros)
+
+
+# -- basic indexing gives views ---------------------------------------------------------
+
+def test_write_into_view_reaches_base(backend):
+    """scikit-learn's GaussianMixture adds ``reg_covar`` with
+    ``_add_to_diagonal(covariances[k, :, :], …)``, which writes ``array[i, i] = …``
+    into the view alone; NumPy and PyTorch carry that into ``covariances``."""
+    c = ag.zeros((2, 3, 3), dtype=F64)
+    v = c[1, :, :]
+    diagonal = ag.linalg.diagonal(v) + 0.5
+    for i in range(3):
+        v[i, i] = diagonal[i]
+    v += 1.0
+    expected = np.zeros((2, 3, 3))
+    expected[1] += 1.0 + 0.5 * np.eye(3)
+    assert_allclose(val(c), expected)
+    assert_allclose(val(v), expected[1])
+
+
+def test_write_into_base_shows_in_views(backend):
+    x = const([[1.0, 2.0], [3.0, 4.0]])
+    row, column, corner = x[1, :], x[:, 0], x[1:, 1:]
+    x[1, 0] = 30.0
+    x *= 2.0
+    assert_allclose(val(row), [60.0, 8.0])
+    assert_allclose(val(column), [2.0, 60.0])
+    assert_allclose(val(corner), [[8.0]])
+    corner[...] = -1.0  # and from one view into its siblings, through the base
+    assert_allclose(val(row), [60.0, -1.0])
+    assert_allclose(val(x), [[2.0, 4.0], [60.0, -1.0]])
+
+
+def test_write_through_temporary_views(backend):
+    x = const([0.0, 1.0, 2.0, 3.0, 4.0])
+    x[1:][0] = 10.0           # x[1:] is gone after the statement; the write is not
+    x[::-1][1:3][0] += 5.0    # negative steps (which PyTorch cannot assign through)
+    x[None, 3:][0, 1] = -1.0  # a new axis
+    assert_allclose(val(x), [0.0, 10.0, 2.0, 8.0, -1.0])
+
+
+def test_copies_stay_copies(backend):
+    """As in NumPy: an integer-array key copies, and integers naming one element give
+    a scalar, not a view."""
+    x = const([1.0, 2.0, 3.0])
+    picked = x[ag.asarray([0, 2])]
+    picked += 100.0
+    element = x[1]
+    element += 100.0
+    m = const([[1.0, 2.0], [3.0, 4.0]])
+    m_element = m[0, 1]
+    m_element *= 100.0
+    assert_allclose(val(x), [1.0, 2.0, 3.0])
+    assert_allclose(val(m), [[1.0, 2.0], [3.0, 4.0]])
+
+
+def test_zero_d_numpy_scalar_data_is_written(backend):
+    """On NumPy a 0-d result is a NumPy scalar, which has no item assignment
+    (``xpx.at(r, mask).set(nan)`` in SciPy's pearsonr wrote into one)."""
+    r = ag.sum(const([1.0, 2.0]))
+    r[()] = 5.0
+    assert val(r) == 5.0
+    r[ag.asarray(True)] = 6.0
+    assert val(r) == 6.0
+
+
+def test_view_writes_differentiate_as_pytorch(backend):
+    torch = pytest.importorskip("torch")
+    xs, ws = np.array([0.5, -1.0, 2.0, 1.5]), np.array([1.5, -0.5])
+
+    def run(x, w):
+        y = x * 1.0
+        v = y[1:3]
+        u = v[0:1]
+        before = (v * 2.0).sum()  # uses v before it is written
+        v *= w                    # a write into a view
+        u += 1.0                  # into a view of a view
+        z = y[1:]
+        y[0] = v[1] * 2.0         # into the base, under live views
+        loss = (y ** 3).sum() + (v * z[0:2]).sum() + before + (u * u).sum()
+        loss.backward()
+        return y, v, u
+
+    tx = torch.tensor(xs, requires_grad=True)
+    tw = torch.tensor(ws, requires_grad=True)
+    expected = run(tx, tw)
+    x, w = leaf(xs), leaf(ws)
+    got = run(x, w)
+    for a, b in zip(got, expected):
+        assert_allclose(val(a), b.detach().numpy(), rtol=1e-12)
+    assert_allclose(val(x.grad), tx.grad.numpy(), rtol=1e-12)
+    assert_allclose(val(w.grad), tw.grad.numpy(), rtol=1e-12)
+
+
+def test_view_of_leaf_requiring_grad(backend):
+    p = leaf([1.0, 2.0, 3.0])
+    v = p[1:]
+    with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):
+        v += 1.0
+    assert_allclose(val(p), [1.0, 2.0, 3.0])
+    with ag.no_grad():
+        v -= 1.0  # an optimizer's step through a view
+    assert_allclose(val(p), [1.0, 1.0, 2.0])
+    assert p.is_leaf and p.requires_grad
+    (p * p).sum().backward()
+    assert_allclose(val(p.grad), [2.0, 2.0, 4.0])
+
+
 # -- every operator on every backend ------------------------------------------------------
 
 A = [1.5, 2.0, 3.0]

@@ -3,16 +3,25 @@
 ``x[key] = value`` never changes a value the graph saved: it writes into the array
 only when nothing else can see it and nothing is recorded, and otherwise rebinds the
 tensor to a new array made by a recorded, differentiable index assignment.
+
+A basic index (integers, slices, ellipsis, None) gives a view, as in NumPy and PyTorch:
+a write into ``x[k]`` writes ``x``, and a write into ``x`` shows in ``x[k]``. Code
+written against the standard relies on it: scikit-learn's GaussianMixture adds its
+``reg_covar`` through ``_add_to_diagonal(covariances[k, :, :], …)``, which writes into
+the view only. The arrays cannot simply share memory, since a write would then reach
+values the graph saved; so the tensors keep the links instead (see ``write_view``).
 """
 from __future__ import annotations
 
 import math
+import weakref
 
 import array_api_compat
 
 from ..autograd.grad_mode import is_grad_enabled
 from .. import _tensor
 from ._define import defop
+from ._namespace import _ascending, full_key
 from .indexing_functions import _constant, scatter_add
 
 Tensor = _tensor.Tensor
@@ -29,9 +38,20 @@ def raw_key(key, backend):
     return key
 
 
-def _key_has_arrays(key) -> bool:
+_BASIC = (int, slice, type(None), type(Ellipsis))
+
+
+def _key_kind(key, ndim: int) -> str:
+    """"array" for a key with arrays in it; for a basic key, "element" where integers
+    name a single element (NumPy gives a scalar copy), else "view"."""
     items = key if isinstance(key, tuple) else (key,)
-    return any(not isinstance(k, (int, slice, type(None), type(Ellipsis))) for k in items)
+    integers = 0
+    for k in items:
+        if isinstance(k, int):
+            integers += 1
+        elif not isinstance(k, _BASIC):
+            return "array"
+    return "element" if integers == ndim == len(items) else "view"
 
 
 def _getitem_forward(xp, x, key, /):
@@ -73,11 +93,22 @@ _index = defop(*_getitem_rule, node="IndexBackward0")(_getitem_forward)
 
 def getitem(x, key):
     """``x[key]`` with the standard's indexing (integers, slices, ellipsis, None,
-    integer arrays and boolean masks)."""
+    integer arrays and boolean masks). A basic key gives a view of ``x`` (see
+    ``write_view``), except one that names a single element by integers, which NumPy
+    gives as a scalar copy; array keys give copies, as in NumPy."""
     key = raw_key(key, x._backend)
     if isinstance(key, int):
-        return _select(x, key)
-    return (_index if _key_has_arrays(key) else _slice)(x, key)
+        out = _select(x, key)
+        if len(x.data.shape) > 1:
+            _link(out, x, key)
+        return out
+    kind = _key_kind(key, len(x.data.shape))
+    if kind == "array":
+        return _index(x, key)
+    out = _slice(x, key)
+    if kind == "view":
+        _link(out, x, key)
+    return out
 
 
 @defop(lambda xp, g, key: xp.setitem(g, key, 0),
@@ -91,6 +122,13 @@ def _index_put(xp, x, value, /, key):
 
 def setitem(x, key, value) -> None:
     """``x[key] = value``, differentiable in ``x`` and ``value``."""
+    if x._view is not None:
+        write_view(x, _setitem, raw_key(key, x._backend), value)
+    else:
+        _setitem(x, key, value)
+
+
+def _setitem(x, key, value) -> None:
     backend = x._backend
     key = raw_key(key, backend)
     value_requires = isinstance(value, Tensor) and value._requires_grad
@@ -98,7 +136,10 @@ def setitem(x, key, value) -> None:
     if isinstance(value, Tensor) and value._backend is not backend:
         raise _tensor.mixed_backends("setitem", backend, value._backend)
     if not recording:
-        if _tensor._refs(x) <= _tensor._PRIVATE_REFS and backend.owns_buffer(x.data):
+        # A 0-d result of a NumPy operation is a NumPy scalar, which has no item
+        # assignment: it is written like a shared array, through a 0-d copy.
+        if _tensor._refs(x) <= _tensor._PRIVATE_REFS and backend.owns_buffer(x.data) \
+                and hasattr(x.data, "__setitem__"):
             raw = value.data if isinstance(value, Tensor) else value
             x.data = backend.ns.write_into(x.data, key, raw)
         else:
@@ -110,6 +151,117 @@ def setitem(x, key, value) -> None:
     if not isinstance(value, Tensor):
         value = _tensor.asarray(value, dtype=x.dtype, backend=backend)
     x._rebind(_index_put(x, value, key))
+
+
+# -- views -------------------------------------------------------------------------
+
+
+# A tensor's ``_view`` is None, or ``[base, key, views]``: the tensor it is ``base[key]``
+# of (None for a tensor that is no view), and weak references to its own live views
+# (None for none yet). A list, not an object: it is made on every basic index.
+_BASE, _KEY, _VIEWS = 0, 1, 2
+
+
+def _link(view, base, key) -> None:
+    """Record ``view`` as ``base[key]``. The view holds its base (as NumPy's ``.base``
+    does: ``x[0][1] = v`` must reach ``x`` through the temporary ``x[0]``); the base
+    holds its views weakly."""
+    view._view = [base, key, None]
+    links = base._view
+    if links is None:
+        base._view = [None, None, [weakref.ref(view)]]
+        return
+    views = links[2]
+    if views is None:
+        links[2] = [weakref.ref(view)]
+        return
+    views.append(weakref.ref(view))
+    n = len(views)
+    if n >= 16 and not n & (n - 1):  # at each power of two, drop the dead
+        views[:] = [r for r in views if r() is not None]
+
+
+def write_view(x, write, *args):
+    """``write(x, *args)`` (an index assignment or an in-place operator) into a tensor
+    that is a view or has views, then the same values into its base, the base's base
+    and so on up to the root, and from the root back into every live view below it.
+
+    Each step is an ordinary write, so none changes a value the graph saved, and when
+    recording each is recorded: the base gets a CopySlices node and every view a new
+    slice of it (as PyTorch rebases views), so gradients flow through the view's
+    write into whatever is later computed from the base, and back."""
+    if is_grad_enabled():
+        base = x._view[_BASE]
+        while base is not None:
+            if base.grad_fn is None and base._requires_grad:
+                raise RuntimeError("a view of a leaf Variable that requires grad is being "
+                                   "used in an in-place operation.")
+            base = base._view[_BASE]
+    out = write(x, *args)
+    if out is NotImplemented:
+        return out
+    root = x
+    base, key, _ = x._view
+    while base is not None:
+        _write_back(base, key, root)
+        root = base
+        base, key, _ = root._view
+    _refresh(root)
+    return out
+
+
+def _write_back(base, key, view) -> None:
+    """``base[key] = view`` for the basic ``key`` that made ``view``: without the new
+    axes that ``None`` made, and with negative steps turned positive (some backends
+    assign through neither)."""
+    from .manipulation import flip, squeeze
+    items = key if isinstance(key, tuple) else (key,)
+    if any(k is None for k in items):
+        named = sum(isinstance(k, (int, slice)) for k in items)
+        new_axes, axis = [], 0
+        for k in items:
+            if k is None:
+                new_axes.append(axis)
+                axis += 1
+            elif k is Ellipsis:
+                axis += len(base.data.shape) - named
+            elif not isinstance(k, int):
+                axis += 1
+        view = squeeze(view, axis=tuple(new_axes))
+        items = tuple(k for k in items if k is not None)
+    items, flipped = _ascending(items, tuple(base.data.shape))
+    if flipped:
+        view = flip(view, axis=flipped)
+    _setitem(base, full_key(items), view)
+
+
+def _refresh(base) -> None:
+    """Take every live view of ``base`` (and theirs) anew from ``base``."""
+    links = base._view
+    views = links[_VIEWS]
+    if not views:
+        if links[_BASE] is None:  # no view left: writes take the fast path again
+            base._view = None
+        return
+    record = is_grad_enabled()
+    getitem_raw = base._backend.ns.getitem
+    alive = []
+    for ref in views:
+        view = ref()
+        if view is None:
+            continue
+        alive.append(ref)
+        key = view._view[_KEY]
+        if record and (base._requires_grad or view._requires_grad):
+            view._rebind((_select if isinstance(key, int) else _slice)(base, key))
+        else:  # as any write under no_grad: the values change, the graph does not
+            view.data = getitem_raw(base.data, key)
+        if view._view[_VIEWS]:
+            _refresh(view)
+    if alive or links[_BASE] is not None:
+        views[:] = alive
+    else:
+        base._view = None
 
 
 __all__ = ["getitem", "setitem"]
