@@ -3,7 +3,7 @@ inputs drawn inside its domain.
 
 An argument is drawn as a floating array (differentiated), a Python float or a Python
 integer (not differentiated: the integer orders and counts, and the parameters
-``arraygrad.special`` refuses to differentiate, such as ``betainc``'s shapes). The
+``arraygrad.special`` refuses to differentiate, such as ``hyp1f1``'s ``a`` and ``b``). The
 references are ``torch.special`` and ``jax.scipy.special`` under their own names where
 they have the function (``special_of``); where they lack it the check is skipped.
 """
@@ -147,20 +147,20 @@ _OTHERS = {
     "pdtr": (I(0, 5), A(0.5, 4)),
     "pdtrc": (I(0, 5), A(0.5, 4)),
     "pdtri": (I(0, 5), A(0.1, 0.9)),
-    "betainc": (F(0.5, 4), F(0.5, 4), A(0.05, 0.95)),
-    "betaincc": (F(0.5, 4), F(0.5, 4), A(0.05, 0.95)),
-    "betaincinv": (F(0.5, 4), F(0.5, 4), A(0.05, 0.95)),
+    "betainc": (A(0.5, 4), A(0.5, 4), A(0.05, 0.95)),
+    "betaincc": (A(0.5, 4), A(0.5, 4), A(0.05, 0.95)),
+    "betaincinv": (A(0.5, 4), A(0.5, 4), A(0.05, 0.95)),
     "bdtr": (I(0, 4), I(5, 9), A(0.05, 0.95)),
     "bdtrc": (I(0, 4), I(5, 9), A(0.05, 0.95)),
     "bdtri": (I(0, 4), I(5, 9), A(0.05, 0.95)),
     "nbdtr": (I(0, 4), I(1, 6), A(0.05, 0.95)),
     "nbdtrc": (I(0, 4), I(1, 6), A(0.05, 0.95)),
     "nbdtri": (I(0, 4), I(1, 6), A(0.05, 0.95)),
-    "fdtr": (F(1, 6), F(1, 6), A(0.1, 4)),
-    "fdtrc": (F(1, 6), F(1, 6), A(0.1, 4)),
-    "fdtri": (F(1, 6), F(1, 6), A(0.1, 0.9)),
-    "stdtr": (F(1, 6), A(-3, 3)),
-    "stdtrit": (F(1, 6), A(0.05, 0.95)),
+    "fdtr": (A(1, 6), A(1, 6), A(0.1, 4)),
+    "fdtrc": (A(1, 6), A(1, 6), A(0.1, 4)),
+    "fdtri": (A(1, 6), A(1, 6), A(0.1, 0.9)),
+    "stdtr": (A(1, 6), A(-3, 3)),
+    "stdtrit": (A(1, 6), A(0.05, 0.95)),
     "expn": (I(0, 4), A(0.2, 3)),
     "yn": (I(0, 3), A(0.5, 5)),
     "lpmv": (I(0, 2), F(2, 4), A(-0.9, 0.9)),

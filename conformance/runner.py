@@ -89,8 +89,9 @@ def run(backends, dtypes, examples, *, registry=None, only=None, seed=0, progres
         out=sys.stdout):
     """The matrix: {function: {backend: Cell}}, the functions without a case, and the
     not-run reasons per backend."""
-    if "jax" in backends:
-        _enable_jax_x64()
+    # Also without the jax backend: jax.vjp is a reference, and it computes in float32
+    # unless asked for float64 first.
+    _enable_jax_x64()
     import arraygrad as ag
     from arraygrad.ops.registry import differentiable_functions
     from . import check

@@ -21,6 +21,7 @@ sklearn = pytest.importorskip("sklearn")
 import scipy  # noqa: E402
 import scipy.cluster.vq  # noqa: E402
 import scipy.integrate  # noqa: E402
+import scipy.signal  # noqa: E402
 import scipy.special  # noqa: E402
 import scipy.stats  # noqa: E402
 from sklearn.metrics.pairwise import euclidean_distances, rbf_kernel  # noqa: E402
@@ -105,6 +106,51 @@ def test_client_gradient_matches_finite_differences(backend, name):
     (out * ag.asarray(w.tolist(), dtype=ag.float64)).sum().backward()
     expected = _finite_difference_vjp(fn, X, w)
     assert_allclose(x.grad.numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+# SciPy's statistical tests built on special functions (ndtr, chdtrc, gammaincc, …):
+# each takes a 1-d sample of 30 (split where it wants several) and returns its p-value
+# or statistic.
+SAMPLE = RNG.standard_normal(30)
+STATS_CLIENTS = {
+    "skewtest": lambda x: scipy.stats.skewtest(x).pvalue,
+    "kurtosistest": lambda x: scipy.stats.kurtosistest(x).pvalue,
+    "normaltest": lambda x: scipy.stats.normaltest(x).pvalue,
+    "jarque_bera": lambda x: scipy.stats.jarque_bera(x).pvalue,
+    "alexandergovern": lambda x: scipy.stats.alexandergovern(x[:10], x[10:20] + 1,
+                                                             x[20:]).pvalue,
+    "power_divergence": lambda x: scipy.stats.power_divergence(
+        10 + x[:6], lambda_="log-likelihood").pvalue,
+    "chisquare": lambda x: scipy.stats.chisquare(10 + x[:6]).pvalue,
+    "combine_pvalues": lambda x: scipy.stats.combine_pvalues(0.01 + (0.1 * x[:5]) ** 2).pvalue,
+    "epps_singleton_2samp": lambda x: scipy.stats.epps_singleton_2samp(x[:15], x[15:]).pvalue,
+    "bartlett": lambda x: scipy.stats.bartlett(x[:10], 2 * x[10:20], x[20:]).pvalue,
+    "signal.minimum_phase": lambda x: scipy.signal.minimum_phase(x[:9]),
+}
+_UNKNOWN_CHUNKS = ("indexes with a boolean mask, whose result has unknown chunk sizes, "
+                   "which Dask cannot broadcast or assign into lazily")
+STATS_GAPS = {
+    ("dask", "alexandergovern"): "SciPy's variance " + _UNKNOWN_CHUNKS,
+    ("dask", "signal.minimum_phase"): "the backward of its x[mask] " + _UNKNOWN_CHUNKS,
+    ("dask", "epps_singleton_2samp"): "SciPy's pseudo-inverse takes the SVD of a Dask array "
+                                      "chunked along both axes, which Dask refuses",
+}
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("name", list(STATS_CLIENTS))
+def test_scipy_statistics_on_special_functions(backend, name):
+    """Forward equal to SciPy's on NumPy, gradient equal to finite differences."""
+    if (backend.name, name) in STATS_GAPS:
+        pytest.skip(STATS_GAPS[backend.name, name])
+    fn = STATS_CLIENTS[name]
+    x = ag.asarray(SAMPLE.tolist(), dtype=ag.float64, requires_grad=True)
+    out = fn(x)
+    assert isinstance(out, ag.Tensor) and out.grad_fn is not None
+    assert_allclose(np.asarray(out.detach().numpy()), fn(SAMPLE), rtol=1e-10, atol=1e-14)
+    w = _weights(tuple(out.shape))
+    (out * ag.asarray(w.tolist(), dtype=ag.float64)).sum().backward()
+    assert_allclose(x.grad.numpy(), _finite_difference_vjp(fn, SAMPLE, w), rtol=1e-5, atol=1e-8)
 
 
 def test_numpy_round_trip_is_refused_not_silently_cut():

@@ -158,7 +158,7 @@ def special(zero_safe=False, name=None, node=None, **rules):
             if rule is None:
                 raise TypeError(f"special.{stub.__name__}: no rule for {p!r}")
             if isinstance(rule, (Integer, NoDerivative)):
-                rule = _refusal(stub.__name__, p, rule.why)
+                rule = _refusal(backend_name, p, rule.why)
             else:
                 rule = _numbers_as_arrays(rule, integers)
             vjps.append(rule)
@@ -388,10 +388,29 @@ def binom(n, k, /):
 
 # -- incomplete gamma function and its distributions ----------------------------------
 
-# The terms of the series for the derivative of gammainc in its shape: how many, and
-# how many are summed at once (one array of BLOCK times the input's size).
-GAMMAINC_TERMS = 256
-GAMMAINC_BLOCK = 32
+# How many terms the series of a shape derivative sums (gammainc's and betainc's), and
+# how many at once (one array of BLOCK times the inputs' size).
+SERIES_TERMS = {"gammainc": 256, "betainc": 512}
+SERIES_BLOCK = 64
+
+
+def _series(xp, like, terms, term):
+    """The sums over n = 0 .. terms - 1 of t_n * s_n for each slope s_n, where
+    ``term(n)`` returns (t_n, s_n, ...) in closed form for a block of n (on a new
+    leading axis, broadcast against ``like``): a few array operations per block rather
+    than a recurrence per term, which keeps a Dask graph or a create_graph tape small.
+    The t_n must be non-negative and eventually decreasing; where the last is still
+    significant next to their sum, the sums are NaN: never a truncated number."""
+    offsets_shape = (SERIES_BLOCK,) + (1,) * len(tuple(like.shape))
+    sums = None
+    for start in range(0, terms, SERIES_BLOCK):
+        n = xp.reshape(xp.arange(start, start + SERIES_BLOCK, dtype=like.dtype), offsets_shape)
+        t, *slopes = term(n)
+        block = [xp.sum(t, axis=0)] + [xp.sum(t * slope, axis=0) for slope in slopes]
+        sums = block if sums is None else [u + v for u, v in zip(sums, block)]
+    unconverged = t[-1, ...] > 1e-15 * sums[0]
+    nan = xp.full_like(sums[0], math.nan)
+    return [xp.where(unconverged, nan, weighted) for weighted in sums[1:]]
 
 
 def _gammainc_dx(xp, a, x):
@@ -404,27 +423,18 @@ def _gammainc_da(xp, a, x):
     t_n = x**(a+n) exp(-x) / gamma(a+n+1), differentiated term by term:
     d t_n / da = t_n (log x - psi(a+n+1)).
 
-    The t_n are Poisson-like weights in a + n, peaked at n = x - a with width sqrt(x):
-    the sum runs over ``GAMMAINC_TERMS`` terms from 8 widths below the peak, each
-    term in closed form (no recurrence, so blocks of terms are summed as arrays with
-    a new leading axis: a handful of array operations, which keeps a Dask graph or a
-    create_graph tape small). Every term is at most 1 and non-negative, so nothing
-    overflows. The window holds the weights for x up to about 240 whatever a is;
-    where the last term is still significant the result is NaN, never a truncated
-    number. (JAX differentiates gammainc in its shape; PyTorch does not.)"""
+    The t_n are Poisson-like weights in a + n (each at most 1, so nothing overflows),
+    peaked at n = x - a with width sqrt(x): the sum starts 8 widths below the peak,
+    and its 256 terms hold the weights for x up to about 240 whatever a is (NaN
+    beyond). (JAX differentiates gammainc in its shape; PyTorch does not.)"""
     log_x = xp.log(x)
     first = xp.floor(xp.maximum(x - a - 8 * xp.sqrt(x) - 5, xp.zeros_like(x)))
-    total = weighted = 0
-    offsets_shape = (GAMMAINC_BLOCK,) + (1,) * len(tuple(first.shape))
-    for start in range(0, GAMMAINC_TERMS, GAMMAINC_BLOCK):
-        offsets = xp.reshape(xp.arange(start, start + GAMMAINC_BLOCK, dtype=x.dtype),
-                             offsets_shape)
-        shape = a + first + offsets  # a + n
-        terms = xp.exp(shape * log_x - x - xp.special.gammaln(shape + 1))
-        total = total + xp.sum(terms, axis=0)
-        weighted = weighted + xp.sum(terms * (log_x - xp.special.psi(shape + 1)), axis=0)
-    last = terms[-1, ...]
-    grad = xp.where(last > 1e-15 * total, xp.full_like(weighted, math.nan), weighted)
+
+    def term(n):
+        shape = a + first + n
+        return (xp.exp(shape * log_x - x - xp.special.gammaln(shape + 1)),
+                log_x - xp.special.psi(shape + 1))
+    (grad,) = _series(xp, first, SERIES_TERMS["gammainc"], term)
     return xp.where(x == 0, xp.zeros_like(grad), grad)
 
 
@@ -517,29 +527,71 @@ def pdtri(k, y, /):
 
 # -- incomplete beta function and its distributions -----------------------------------
 
-_NO_SHAPE_DERIVATIVE = NoDerivative("no closed form for a shape parameter of the "
-                                    "incomplete beta function")
-
-
 def _betainc_dx(xp, a, b, x):
     """d/dx betainc(a, b, x): the beta density, x**(a-1) (1-x)**(b-1) / B(a, b)."""
     return xp.exp(xp.special.xlogy(a - 1, x) + xp.special.xlog1py(b - 1, -x)
                   - xp.special.betaln(a, b))
 
 
-@special(zero_safe=True, a=_NO_SHAPE_DERIVATIVE, b=_NO_SHAPE_DERIVATIVE,
+def _betainc_dab(xp, a, b, x):
+    """(d/da, d/db) betainc(a, b, x), from the series betainc(a, b, x) = sum over
+    n >= 0 of t_n = x**(a+n) (1-x)**b gamma(a+b+n) / (gamma(b) gamma(a+1+n))
+    (x**a (1-x)**b 2F1(a+b, 1; a+1; x) / (a B(a, b))), differentiated term by term:
+    d log t_n / da = log x + psi(a+b+n) - psi(a+1+n),
+    d log t_n / db = log(1-x) + psi(a+b+n) - psi(b).
+
+    Beyond x = (a+1) / (a+b+2) it uses betainc(a, b, x) = 1 - betainc(b, a, 1-x), so
+    the terms' ratio x (a+b+n) / (a+1+n) is below 1 from the first term on; the 512
+    terms converge for a + b up to a few hundred (NaN beyond). Neither PyTorch nor JAX
+    differentiates betainc in its shapes."""
+    swap = x > (a + 1) / (a + b + 2)
+    a1, b1, x1 = xp.where(swap, b, a), xp.where(swap, a, b), xp.where(swap, 1 - x, x)
+    log_x, log_1mx = xp.log(x1), xp.log1p(-x1)
+    base = a1 * log_x + b1 * log_1mx - xp.special.gammaln(b1)
+    psi_b = xp.special.psi(b1)
+
+    def term(n):
+        psi_ab = xp.special.psi(a1 + b1 + n)
+        return (xp.exp(base + n * log_x + xp.special.gammaln(a1 + b1 + n)
+                       - xp.special.gammaln(a1 + 1 + n)),
+                log_x + psi_ab - xp.special.psi(a1 + 1 + n),
+                log_1mx + psi_ab - psi_b)
+    da1, db1 = _series(xp, base, SERIES_TERMS["betainc"], term)
+    edge = (x == 0) | (x == 1)  # betainc is 0 or 1 there, whatever a and b
+    zero = xp.zeros_like(da1)
+    return (xp.where(edge, zero, xp.where(swap, -db1, da1)),
+            xp.where(edge, zero, xp.where(swap, -da1, db1)))
+
+
+def _betainc_da(xp, a, b, x):
+    return _betainc_dab(xp, a, b, x)[0]
+
+
+def _betainc_db(xp, a, b, x):
+    return _betainc_dab(xp, a, b, x)[1]
+
+
+@special(zero_safe=True,
+         a=lambda xp, g, a, b, x: g * _betainc_da(xp, a, b, x),
+         b=lambda xp, g, a, b, x: g * _betainc_db(xp, a, b, x),
          x=lambda xp, g, a, b, x: g * _betainc_dx(xp, a, b, x))
 def betainc(a, b, x, /):
     """The regularized incomplete beta function I_x(a, b)."""
 
 
-@special(zero_safe=True, a=_NO_SHAPE_DERIVATIVE, b=_NO_SHAPE_DERIVATIVE,
+@special(zero_safe=True,
+         a=lambda xp, g, a, b, x: -g * _betainc_da(xp, a, b, x),
+         b=lambda xp, g, a, b, x: -g * _betainc_db(xp, a, b, x),
          x=lambda xp, g, a, b, x: -g * _betainc_dx(xp, a, b, x))
 def betaincc(a, b, x, /):
     """1 - betainc(a, b, x)."""
 
 
-@special(zero_safe=True, a=_NO_SHAPE_DERIVATIVE, b=_NO_SHAPE_DERIVATIVE,
+@special(zero_safe=True,
+         a=lambda xp, g, a, b, result: -g * _betainc_da(xp, a, b, result)
+         / _betainc_dx(xp, a, b, result),
+         b=lambda xp, g, a, b, result: -g * _betainc_db(xp, a, b, result)
+         / _betainc_dx(xp, a, b, result),
          y=lambda xp, g, a, b, result: g / _betainc_dx(xp, a, b, result))
 def betaincinv(a, b, y, /):
     """The inverse of betainc in x."""
@@ -592,30 +644,54 @@ def nbdtri(k, n, y, /):
     """The inverse of nbdtr in p."""
 
 
-_NO_DF_DERIVATIVE = NoDerivative("no closed form for the degrees of freedom")
+def _f_parts(xp, dfn, dfd, x):
+    """fdtr(dfn, dfd, x) is betainc(dfn/2, dfd/2, u) with u = dfn x / (dfd + dfn x):
+    u and its derivatives in x, dfn and dfd."""
+    denominator = dfd + dfn * x
+    u = dfn * x / denominator
+    squared = denominator * denominator
+    return u, dfn * dfd / squared, x * dfd / squared, -dfn * x / squared
 
 
-def _f_density(xp, dfn, dfd, x):
-    """d/dx fdtr(dfn, dfd, x): fdtr is I_u(dfn/2, dfd/2) with u = dfn x / (dfd + dfn x)."""
-    u = dfn * x / (dfd + dfn * x)
-    du = dfn * dfd / (dfd + dfn * x) ** 2
-    return _betainc_dx(xp, dfn / 2, dfd / 2, u) * du
+def _fdtr_dx(xp, dfn, dfd, x):
+    u, du_dx, _, _ = _f_parts(xp, dfn, dfd, x)
+    return _betainc_dx(xp, dfn / 2, dfd / 2, u) * du_dx
 
 
-@special(zero_safe=True, dfn=_NO_DF_DERIVATIVE, dfd=_NO_DF_DERIVATIVE,
-         x=lambda xp, g, dfn, dfd, x: g * _f_density(xp, dfn, dfd, x))
+def _fdtr_ddfn(xp, dfn, dfd, x):
+    u, _, du_ddfn, _ = _f_parts(xp, dfn, dfd, x)
+    return (_betainc_da(xp, dfn / 2, dfd / 2, u) / 2
+            + _betainc_dx(xp, dfn / 2, dfd / 2, u) * du_ddfn)
+
+
+def _fdtr_ddfd(xp, dfn, dfd, x):
+    u, _, _, du_ddfd = _f_parts(xp, dfn, dfd, x)
+    return (_betainc_db(xp, dfn / 2, dfd / 2, u) / 2
+            + _betainc_dx(xp, dfn / 2, dfd / 2, u) * du_ddfd)
+
+
+@special(zero_safe=True,
+         dfn=lambda xp, g, dfn, dfd, x: g * _fdtr_ddfn(xp, dfn, dfd, x),
+         dfd=lambda xp, g, dfn, dfd, x: g * _fdtr_ddfd(xp, dfn, dfd, x),
+         x=lambda xp, g, dfn, dfd, x: g * _fdtr_dx(xp, dfn, dfd, x))
 def fdtr(dfn, dfd, x, /):
     """The F distribution function."""
 
 
-@special(zero_safe=True, dfn=_NO_DF_DERIVATIVE, dfd=_NO_DF_DERIVATIVE,
-         x=lambda xp, g, dfn, dfd, x: -g * _f_density(xp, dfn, dfd, x))
+@special(zero_safe=True,
+         dfn=lambda xp, g, dfn, dfd, x: -g * _fdtr_ddfn(xp, dfn, dfd, x),
+         dfd=lambda xp, g, dfn, dfd, x: -g * _fdtr_ddfd(xp, dfn, dfd, x),
+         x=lambda xp, g, dfn, dfd, x: -g * _fdtr_dx(xp, dfn, dfd, x))
 def fdtrc(dfn, dfd, x, /):
     """The F survival function."""
 
 
-@special(zero_safe=True, dfn=_NO_DF_DERIVATIVE, dfd=_NO_DF_DERIVATIVE,
-         p=lambda xp, g, dfn, dfd, result: g / _f_density(xp, dfn, dfd, result))
+@special(zero_safe=True,
+         dfn=lambda xp, g, dfn, dfd, result: -g * _fdtr_ddfn(xp, dfn, dfd, result)
+         / _fdtr_dx(xp, dfn, dfd, result),
+         dfd=lambda xp, g, dfn, dfd, result: -g * _fdtr_ddfd(xp, dfn, dfd, result)
+         / _fdtr_dx(xp, dfn, dfd, result),
+         p=lambda xp, g, dfn, dfd, result: g / _fdtr_dx(xp, dfn, dfd, result))
 def fdtri(dfn, dfd, p, /):
     """The inverse of fdtr in x."""
 
@@ -626,12 +702,29 @@ def _t_density(xp, df, t):
                   - xp.log(df * math.pi) / 2 - (df + 1) / 2 * xp.log1p(t * t / df))
 
 
-@special(df=_NO_DF_DERIVATIVE, t=lambda xp, g, df, t: g * _t_density(xp, df, t))
+def _stdtr_ddf(xp, df, t):
+    """d/ddf stdtr(df, t), from stdtr = 1/2 + sign(t) (1 - betainc(df/2, 1/2, z)) / 2
+    with z = df / (df + t**2); 0 at t = 0, where stdtr is 1/2 whatever df (t is moved
+    off 0 there first, so that no branch divides by 0, this one's derivative included)."""
+    at_zero = t == 0
+    t = xp.where(at_zero, xp.ones_like(t), t)
+    t2 = t * t
+    z = df / (df + t2)
+    dz_ddf = t2 / ((df + t2) * (df + t2))
+    half = xp.full_like(z, 0.5)
+    dI = (_betainc_da(xp, df / 2, half, z) / 2
+          + _betainc_dx(xp, df / 2, half, z) * dz_ddf)
+    return xp.where(at_zero, xp.zeros_like(dI), -xp.sign(t) * dI / 2)
+
+
+@special(df=lambda xp, g, df, t: g * _stdtr_ddf(xp, df, t),
+         t=lambda xp, g, df, t: g * _t_density(xp, df, t))
 def stdtr(df, t, /):
     """Student's t distribution function."""
 
 
-@special(zero_safe=True, df=_NO_DF_DERIVATIVE,
+@special(zero_safe=True,
+         df=lambda xp, g, df, result: -g * _stdtr_ddf(xp, df, result) / _t_density(xp, df, result),
          p=lambda xp, g, df, result: g / _t_density(xp, df, result))
 def stdtrit(df, p, /):
     """The inverse of stdtr in t."""
