@@ -37,7 +37,7 @@ import math
 import array_api_compat
 
 from ._define import defop
-from .._tensor import asarray
+from .._tensor import Tensor, asarray
 from .creation import zeros_like
 from .elementwise import abs, exp, isfinite, log
 from .elementwise import sign as sign_of
@@ -189,7 +189,7 @@ def _numbers_as_arrays(rule, integers):
         args = list(args)
         for i in numbers:
             if args[i].__class__ in (int, float):
-                args[i] = xp.asarray(args[i], dtype=g.dtype)
+                args[i] = xp.asarray(args[i], dtype=g.dtype, device=array_api_compat.device(g))
         return rule(xp, g, *args)
     return with_arrays
 
@@ -199,7 +199,7 @@ def _count(xp, k, like):
     count given as a Python number would otherwise be computed with in the backend's
     default float, float32 on torch)."""
     if k.__class__ in (int, float):
-        return xp.asarray(math.floor(k), dtype=like.dtype)
+        return xp.asarray(math.floor(k), dtype=like.dtype, device=array_api_compat.device(like))
     return xp.floor(k) if xp.isdtype(k.dtype, "real floating") else xp.astype(k, like.dtype)
 
 
@@ -400,15 +400,23 @@ def _series(xp, like, terms, term):
     leading axis, broadcast against ``like``): a few array operations per block rather
     than a recurrence per term, which keeps a Dask graph or a create_graph tape small.
     The t_n must be non-negative and eventually decreasing; where the last is still
-    significant next to their sum, the sums are NaN: never a truncated number."""
+    significant next to their sum, the sums are NaN: never a truncated number. On an
+    eager backend the sum stops at the first block whose last terms are all negligible
+    (most arguments need one block); a lazy one (Dask, JAX) sums every block, since
+    looking would compute."""
     offsets_shape = (SERIES_BLOCK,) + (1,) * len(tuple(like.shape))
+    device = array_api_compat.device(like)
+    eager = not array_api_compat.is_lazy_array(like.data if isinstance(like, Tensor) else like)
     sums = None
     for start in range(0, terms, SERIES_BLOCK):
-        n = xp.reshape(xp.arange(start, start + SERIES_BLOCK, dtype=like.dtype), offsets_shape)
+        n = xp.reshape(xp.arange(start, start + SERIES_BLOCK, dtype=like.dtype, device=device),
+                       offsets_shape)
         t, *slopes = term(n)
         block = [xp.sum(t, axis=0)] + [xp.sum(t * slope, axis=0) for slope in slopes]
         sums = block if sums is None else [u + v for u, v in zip(sums, block)]
-    unconverged = t[-1, ...] > 1e-15 * sums[0]
+        unconverged = t[-1, ...] > 1e-15 * sums[0]
+        if eager and not xp.any(unconverged):
+            break
     nan = xp.full_like(sums[0], math.nan)
     return [xp.where(unconverged, nan, weighted) for weighted in sums[1:]]
 
