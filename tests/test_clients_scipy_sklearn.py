@@ -29,19 +29,9 @@ import scipy.stats  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.mixture import GaussianMixture  # noqa: E402
 
+from test_dropin import _finite_difference_vjp  # noqa: E402
+
 RNG = np.random.default_rng(11)
-
-
-def _finite_difference_vjp(fn, x, w, eps=1e-6):
-    """``w · d fn / d x`` by central differences of ``fn`` on NumPy float64 arrays."""
-    grad = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        step = np.zeros_like(x)
-        step[idx] = eps
-        plus = np.asarray(fn(x + step), dtype=np.float64)
-        minus = np.asarray(fn(x - step), dtype=np.float64)
-        grad[idx] = np.sum(w * (plus - minus)) / (2 * eps)
-    return grad
 
 
 # -- sklearn.mixture.GaussianMixture ---------------------------------------------------

@@ -19,7 +19,7 @@ scipy_special = pytest.importorskip("scipy.special")
 from scipy.special import _support_alternative_backends as _alternatives  # noqa: E402
 
 from conformance.cases_special import _OTHERS, _UNARY, A, draw  # noqa: E402
-from tests.test_lazy import CountingScheduler  # noqa: E402
+from test_lazy import CountingScheduler  # noqa: E402
 
 SCIPY_NAMES = sorted(f.name for f in _alternatives._special_funcs)
 SPECS = {**{name: (spec,) for name, spec in _UNARY.items()}, "gammasgn": (A(0.2, 4),),
