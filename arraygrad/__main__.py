@@ -36,6 +36,8 @@ class Cell:
     heading: str = ""
     # A warning PyTorch raises in this cell (checked, then routed to stderr).
     warns: str = ""
+    # How the check differs from the tutorial's own output, where it does.
+    caveat: str = ""
 
 
 def _cells(backend_name: str) -> list[Cell]:
@@ -82,7 +84,8 @@ def _cells(backend_name: str) -> list[Cell]:
         Cell(18, "print(z)", "tensor([[27., 27.],\n        [27., 27.]], grad_fn=<MulBackward0>)"),
         Cell(19, "print(out)", "tensor(27., grad_fn=<MeanBackward0>)"),
         Cell(20, "a = torch.randn(2, 2)\na = ((a * 3) / (a - 1))\nprint(a.requires_grad)",
-             "False"),
+             "False", caveat="random values, unseeded as in the tutorial: only what it "
+                             "prints (requires_grad) is checked"),
         Cell(21, "a.requires_grad_(True)\nprint(a.requires_grad)", "True"),
         Cell(22, "b = (a * a).sum()\nprint(b.grad_fn)", "<SumBackward0 object at 0x7f1d3061b208>"),
         Cell(23, "out.backward()"),
@@ -100,7 +103,9 @@ def _cells(backend_name: str) -> list[Cell]:
                  "while y.detach().norm() < 1000:\n"
                  "    y = y * 2\n"
                  "    print(y)",
-             doubling, heading="Another example"),
+             doubling, heading="Another example",
+             caveat="seeded (torch.manual_seed(0) added); compared with what PyTorch 2.13 "
+                    "prints for seed 0, not with the tutorial's unseeded numbers"),
         Cell(26, "# Now in this case y is no longer a scalar. \n"
                  "# torch.autograd could not compute the full Jacobian directly, \n"
                  "# but if we just want the vector-Jacobian product, simply pass the "
@@ -161,8 +166,12 @@ def replay(backend_name: str, out=sys.stdout, err=sys.stderr) -> list[str]:
     replay printed what PyTorch printed)."""
     problems = []
     namespace = {"__name__": "__tutorial__"}
+    previous = 0
     for cell in _cells(backend_name):
         namespace["__cell__"] = cell.number
+        if cell.number > previous + 1:  # the tutorial's own numbering skips it too
+            print(f"(the tutorial has no In [{previous + 1}])\n", file=out)
+        previous = cell.number
         if cell.heading:
             print(f"### {cell.heading}\n", file=out)
         print(f"In [{cell.number}]:\n{cell.code}\n", file=out)
@@ -289,6 +298,9 @@ def main(argv=None) -> int:
     else:
         print(f"Replay on {name}: every checked cell printed what PyTorch printed "
               "(0x… addresses aside).")
+    for cell in _cells(name):
+        if cell.caveat:
+            print(f"  In [{cell.number}]: {cell.caveat}.")
     print()
     table_ok = True
     if not args.no_table:

@@ -26,5 +26,5 @@ else
   torch_device=()
 fi
 python -m conformance --backends "$backends" --dtypes float64,float32,complex128 \
-  "${torch_device[@]}" --name "gpu-${machine}-${gpu}" "$@"
+  "${torch_device[@]}" --report conformance/reports --name "gpu-${machine}-${gpu}" "$@"
 echo "report: conformance/reports/gpu-${machine}-${gpu}.md"
