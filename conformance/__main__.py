@@ -3,4 +3,5 @@ import sys
 
 from .runner import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not again in the spawned worker processes
+    sys.exit(main())

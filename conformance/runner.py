@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import multiprocessing
 import os
 import platform
 import sys
@@ -10,6 +11,7 @@ import importlib.util
 import time
 import traceback
 import zlib
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -90,116 +92,142 @@ def _backend_state(name):
 
 
 def run(backends, dtypes, examples, *, registry=None, only=None, seed=0, progress=True,
-        out=sys.stdout):
+        out=sys.stdout, jobs=1, torch_device=""):
     """The matrix: {function: {backend: Cell}}, the functions without a case, and the
-    not-run reasons per backend."""
+    not-run reasons per backend. With ``jobs`` > 1 the functions are shared among that
+    many worker processes (each function's row is independent of the others)."""
     # Also without the jax backend: jax.vjp is a reference, and it computes in float32
     # unless asked for float64 first.
     _enable_jax_x64()
-    import arraygrad as ag
     from arraygrad.ops.registry import differentiable_functions
-    from . import check
-    from .cases import CASES, JAX_SKIPPED, KNOWN_BUGS
+    from .cases import CASES
 
     registry = differentiable_functions() if registry is None else registry
     missing = sorted(set(registry) - set(CASES))
     names = [n for n in registry if n in CASES and (not only or n in only)]
     not_run = {b: _backend_state(b) for b in backends}
+    task = (backends, not_run, dtypes, examples, seed)
+    if jobs > 1 and len(names) > jobs:
+        # Spawned, not forked: JAX and torch run threads that a fork would copy mid-flight.
+        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_worker_setup, initargs=(torch_device,))
+        rows = pool.map(_row, names, [task] * len(names))
+    else:
+        pool = None
+        rows = (_row(name, task) for name in names)
+    matrix = {}
+    try:
+        for idx, (name, (row, seconds)) in enumerate(zip(names, rows), 1):
+            matrix[name] = row
+            if progress:
+                cells = " ".join(f"{b}={row[b].status}" for b in backends)
+                print(f"[{idx:3d}/{len(names)}] {name:18s} {seconds:5.1f}s  {cells}",
+                      file=out, flush=True)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return matrix, missing, not_run
+
+
+def _worker_setup(torch_device):
+    _enable_jax_x64()
+    if torch_device:
+        import torch
+        torch.set_default_device(torch_device)
+
+
+def _row(name, task):
+    """One function's row of the matrix, and the seconds it took."""
+    import arraygrad as ag
+    from . import check
+    from .cases import CASES, JAX_SKIPPED, KNOWN_BUGS
+
+    backends, not_run, dtypes, examples, seed = task
     live = [b for b in backends if not_run[b] is None]
     profiles = {b: ag.backend.get_backend(b).profile for b in live}
     have_torch = importlib.util.find_spec("torch") is not None
     have_jax = importlib.util.find_spec("jax") is not None
-
-    matrix = {}
-    for idx, name in enumerate(names, 1):
-        case = CASES[name]
-        row = {b: Cell(status="not run", reason=not_run[b]) for b in backends if b not in live}
-        row.update({b: Cell() for b in live})
-        gaps = {b: profiles[b].get("known_gaps", {}).get(name) for b in live}
-        for b, why in gaps.items():
-            if why:
-                row[b] = Cell(status="n/a", reason=why)
-        active = [b for b in live if not gaps[b]]
-        ran_any = {b: False for b in active}
-        t0 = time.perf_counter()
-        for dtype in dtypes:
-            cplx = dtype.startswith("complex")
-            if (cplx and not case.complex) or (not cplx and not case.real):
+    case = CASES[name]
+    row = {b: Cell(status="not run", reason=not_run[b]) for b in backends if b not in live}
+    row.update({b: Cell() for b in live})
+    gaps = {b: profiles[b].get("known_gaps", {}).get(name) for b in live}
+    for b, why in gaps.items():
+        if why:
+            row[b] = Cell(status="n/a", reason=why)
+    active = [b for b in live if not gaps[b]]
+    ran_any = {b: False for b in active}
+    t0 = time.perf_counter()
+    for dtype in dtypes:
+        cplx = dtype.startswith("complex")
+        if (cplx and not case.complex) or (not cplx and not case.real):
+            continue
+        for k in range(examples):
+            rng = np.random.default_rng([seed, k, zlib.crc32(name.encode())])
+            where0 = f"{dtype} ex{k}"
+            try:
+                args = case.gen(rng, k, cplx)
+                ref = check.Reference(case, args, dtype, seed=[seed, k, zlib.crc32(name.encode()) + 1],
+                                      want_hvp=not case.linear)
+            except Exception as exc:
+                for b in active:
+                    row[b].fail(float("inf"), f"{where0} reference on numpy: "
+                                f"{type(exc).__name__}: {exc}"[:160])
                 continue
-            for k in range(examples):
-                rng = np.random.default_rng([seed, k, zlib.crc32(name.encode())])
-                where0 = f"{dtype} ex{k}"
+            torch_grads = None
+            if case.torch and have_torch:
                 try:
-                    args = case.gen(rng, k, cplx)
-                    ref = check.Reference(case, args, dtype, seed=[seed, k, zlib.crc32(name.encode()) + 1],
-                                          want_hvp=not case.linear)
-                except Exception as exc:
-                    for b in active:
-                        row[b].fail(float("inf"), f"{where0} reference on numpy: "
-                                    f"{type(exc).__name__}: {exc}"[:160])
+                    torch_grads, _ = check.torch_vjp(case, ref, dtype)
+                except Exception:
+                    torch_grads = None
+            jax_grads = None
+            if case.torch and have_jax and name not in JAX_SKIPPED:
+                try:
+                    jax_grads, _ = check.jax_vjp(case, ref, dtype)
+                except Exception:
+                    jax_grads = None
+            numpy_grads = None
+            order = sorted(active, key=lambda b: b != "numpy")
+            for b in order:
+                try:
+                    results, grads = check.check_example(
+                        case, b, dtype, ref, None if b == "numpy" else numpy_grads,
+                        torch_grads, profiles[b], jax_grads)
+                except (NotImplementedError, TypeError) as exc:
+                    kind = "complex" if cplx else "real"
+                    if not isinstance(exc, NotImplementedError) and kind not in case.beyond:
+                        row[b].fail(float("inf"), f"{where0}: TypeError: {str(exc)[:120]}")
+                        continue
+                    if kind in case.beyond:
+                        note = f"{dtype} n/a: {str(exc).splitlines()[0][:100]}"
+                        if note not in row[b].notes:
+                            row[b].notes.append(note)
+                        continue
+                    if row[b].status != "FAIL":
+                        row[b].status, row[b].reason = "n/a", str(exc).split("\n")[0][:140]
                     continue
-                torch_grads = None
-                if case.torch and have_torch:
-                    try:
-                        torch_grads, _ = check.torch_vjp(case, ref, dtype)
-                    except Exception:
-                        torch_grads = None
-                jax_grads = None
-                if case.torch and have_jax and name not in JAX_SKIPPED:
-                    try:
-                        jax_grads, _ = check.jax_vjp(case, ref, dtype)
-                    except Exception:
-                        jax_grads = None
-                numpy_grads = None
-                order = sorted(active, key=lambda b: b != "numpy")
-                for b in order:
-                    try:
-                        results, grads = check.check_example(
-                            case, b, dtype, ref, None if b == "numpy" else numpy_grads,
-                            torch_grads, profiles[b], jax_grads)
-                    except (NotImplementedError, TypeError) as exc:
-                        kind = "complex" if cplx else "real"
-                        if not isinstance(exc, NotImplementedError) and kind not in case.beyond:
-                            row[b].fail(float("inf"), f"{where0}: TypeError: {str(exc)[:120]}")
-                            continue
-                        if kind in case.beyond:
-                            note = f"{dtype} n/a: {str(exc).splitlines()[0][:100]}"
-                            if note not in row[b].notes:
-                                row[b].notes.append(note)
-                            continue
-                        if row[b].status != "FAIL":
-                            row[b].status, row[b].reason = "n/a", str(exc).split("\n")[0][:140]
-                        continue
-                    except Exception as exc:
-                        if os.environ.get("CONFORMANCE_TRACEBACK"):
-                            traceback.print_exc()
-                        tb = _last_frame(exc)
-                        row[b].fail(float("inf"), f"{where0}: {type(exc).__name__}: "
-                                    f"{str(exc)[:120]} at {os.path.basename(tb.filename)}:{tb.lineno}")
-                        continue
-                    ran_any[b] = True
-                    if b == "numpy":
-                        numpy_grads = grads
-                    row[b].examples += 1
-                    for what, excess, _ in results:
-                        known = KNOWN_BUGS.get((name, dtype, what))
-                        if not excess <= 1.0 and known:
-                            row[b].known_bug(excess, f"{what}, {where0}", known)
-                        elif not excess <= 1.0:
-                            row[b].fail(excess, f"{what}, {where0}")
-                        else:
-                            row[b].note(excess, f"{what}, {where0}")
-                    if row[b].status == "n/a" and ran_any[b]:
-                        pass
-        for b in active:  # n/a only if no example ran at all
-            if row[b].status == "n/a" and ran_any[b]:
-                row[b].status = "pass"
-        matrix[name] = row
-        if progress:
-            cells = " ".join(f"{b}={row[b].status}" for b in backends)
-            print(f"[{idx:3d}/{len(names)}] {name:18s} {time.perf_counter() - t0:5.1f}s  {cells}",
-                  file=out, flush=True)
-    return matrix, missing, not_run
+                except Exception as exc:
+                    if os.environ.get("CONFORMANCE_TRACEBACK"):
+                        traceback.print_exc()
+                    tb = _last_frame(exc)
+                    row[b].fail(float("inf"), f"{where0}: {type(exc).__name__}: "
+                                f"{str(exc)[:120]} at {os.path.basename(tb.filename)}:{tb.lineno}")
+                    continue
+                ran_any[b] = True
+                if b == "numpy":
+                    numpy_grads = grads
+                row[b].examples += 1
+                for what, excess, _ in results:
+                    known = KNOWN_BUGS.get((name, dtype, what))
+                    if not excess <= 1.0 and known:
+                        row[b].known_bug(excess, f"{what}, {where0}", known)
+                    elif not excess <= 1.0:
+                        row[b].fail(excess, f"{what}, {where0}")
+                    else:
+                        row[b].note(excess, f"{what}, {where0}")
+    for b in active:  # n/a only if no example ran at all
+        if row[b].status == "n/a" and ran_any[b]:
+            row[b].status = "pass"
+    return row, time.perf_counter() - t0
 
 
 def summary(matrix, backends):
@@ -277,6 +305,9 @@ def main(argv=None, *, registry=None):
     p.add_argument("--torch-device", default="",
                    help="torch's default device (cuda: the torch backend and the "
                         "torch.autograd reference run on the GPU)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="worker processes, each taking whole functions (default: one per "
+                        "CPU; 1 runs in this process)")
     p.add_argument("--allow-known-bugs", action="store_true",
                    help="exit 0 despite the known bugs listed in cases.KNOWN_BUGS")
     a = p.parse_args(argv)
@@ -288,7 +319,8 @@ def main(argv=None, *, registry=None):
         torch.set_default_device(a.torch_device)
     t0 = time.perf_counter()
     matrix, missing, not_run = run(backends, dtypes, a.examples, registry=registry,
-                                   only=only, seed=a.seed, progress=not a.quiet)
+                                   only=only, seed=a.seed, progress=not a.quiet, jobs=a.jobs,
+                                   torch_device=a.torch_device)
     elapsed = time.perf_counter() - t0
     md = to_markdown(matrix, missing, backends, dtypes, a.examples, elapsed, a.name)
     os.makedirs(a.report, exist_ok=True)
