@@ -43,6 +43,8 @@ JAX_SKIPPED = {
     "unique_inverse": "jax.numpy's unique functions are not differentiable (gradient 0)",
     "svd": "JAX's SVD picks other signs/phases for the singular vectors, and the case's "
            "loss depends on them",
+    "sign": "jax.numpy.sign has a zero derivative for complex inputs too (jax.grad of "
+            "Re(conj(w) sign(z)) is 0), where x / |x| has PyTorch's sgn gradient",
     "special.spence": "jax.scipy.special.spence's gradient is NaN on (1, 2) (jax.grad at 1.5)",
     "eigvals": "JAX's eig differs from LAPACK's geev by a few times 1e-5 relative on these "
                "non-symmetric matrices (arraygrad agrees with torch and finite differences)",
@@ -188,6 +190,8 @@ def _pow_gen(rng, k, cplx):
 
 case("pow", lambda xp, a, b: xp.pow(a, b), _pow_gen, complex=True)
 case("clip", lambda xp, x: xp.clip(x, min=-0.5, max=0.7), unary(), linear=True)
+# Real: a zero gradient (piecewise constant); complex: x / |x| (PyTorch's sgn).
+case("sign", lambda xp, x: xp.sign(x), unary(sign=True), complex=True)
 
 
 def _where_gen(rng, k, cplx):

@@ -34,11 +34,6 @@ def vector(requires_grad=True):
     return ag.asarray([0.5, 1.5], dtype=ag.float64, requires_grad=requires_grad)
 
 
-def int_scalar(requires_grad=True):
-    # A cast of a tensor that requires grad stays in the graph (ToCopyBackward0).
-    return ag.astype(real_scalar(requires_grad) * 4.0, ag.int64)
-
-
 # The conversions are C callables, so the first Python frame outside arraygrad is
 # ``convert`` itself.
 CONVERSIONS = {
@@ -48,8 +43,10 @@ CONVERSIONS = {
     "complex(tensor)": (complex, complex_scalar, 0.5 + 1j),
     "tensor.item()": (operator.methodcaller("item"), real_scalar, 0.5),
     "tensor.tolist()": (operator.methodcaller("tolist"), vector, [0.5, 1.5]),
-    "operator.index(tensor)": (operator.index, int_scalar, 2),
 }
+# No ``operator.index(tensor)``: it takes only an integer tensor, and an integer tensor
+# never requires grad (a cast to int64 cuts the graph, as in PyTorch), so it breaks
+# no graph (tests/test_trust_gradients.py).
 
 
 @pytest.fixture(autouse=True)

@@ -136,13 +136,12 @@ class OpNode(Node):
     op = None  # set on each generated subclass
 
     def _release(self) -> None:
-        """Free the saved inputs and results; an operation that saved only Python
-        values (shapes, axes, scalars) keeps them and can run again, as in PyTorch."""
+        """Free what was saved once an input or the result was saved, even one that is
+        a Python number (``x * 2`` saved the 2): as PyTorch, which saves it as a tensor,
+        a second backward then raises. An operation that saved only attributes and
+        keywords (shapes, dtypes, axes) keeps them and can run again, as in PyTorch."""
         if self._plan.saves_arrays:
-            for value in self._saved:
-                if type(value) not in _PLAIN:  # e.g. x * 2.0 saved only the 2.0
-                    self._saved = FREED
-                    return
+            self._saved = FREED
 
     # ``_apply`` is ``arraygrad.ops._define.apply_rules``, set on each generated subclass.
 

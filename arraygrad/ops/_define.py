@@ -54,7 +54,8 @@ class _Plan:
     calls: tuple    # per such input: (index, rule, how to pick its arguments: _picker)
     save: object    # (backend, datas, kwargs, out) -> the saved tuple (Op.saver);
                     # None for a variadic operation: see Op._save_all
-    saves_arrays: bool  # whether backward frees what was saved (see OpNode._release)
+    saves_arrays: bool  # whether it saves an input or the result, a Python number
+                        # included: backward then frees it (see OpNode._release)
 
     @classmethod
     def make(cls, mask, sources, inputs, calls, save):
@@ -96,7 +97,8 @@ class Op:
     """
 
     def __init__(self, name, forward, inputs, vjps, node_name, broadcasts, kwarg_defaults,
-                 positions, joint=None, outputs=1, variadic=False, zero_safe=False):
+                 positions, joint=None, outputs=1, variadic=False, zero_safe=False,
+                 float_results=False):
         self.name = name
         self.zero_safe = zero_safe
         self.positions = positions  # parameter name -> index among positional arguments
@@ -122,6 +124,8 @@ class Op:
             self.plans = _JointPlans(self)
         else:
             self.plans = self._make_plans()
+        if float_results:  # its result is float (or complex) whenever an input is:
+            self._record = self._attach  # no dtype to check (see _record)
 
     def _needs(self, rule):
         names = list(inspect.signature(rule).parameters)[2:]  # after (xp, g)
@@ -302,6 +306,19 @@ class Op:
         return backend, datas
 
     def _record(self, backend, args, datas, kwargs, out, mask, n):
+        """The result attached to the graph by a new node (``_attach``), unless it is
+        an integer or boolean array: such a result is never attached (PyTorch: it
+        cannot require grad), whatever made it (``astype``, ``setitem``, a ``dtype=``
+        of a reduction). A result of the dtype of an input that requires grad (nearly
+        always) is differentiable: one identity test decides; only another dtype is
+        looked up. An element-wise operation skips even that (``float_results``)."""
+        first = self.plans[mask].inputs[0]  # an input that requires grad
+        if out.__class__ is not tuple and out.dtype is not datas[first].dtype \
+                and not _differentiable(backend, out):
+            return _wrap(out, backend)
+        return self._attach(backend, args, datas, kwargs, out, mask, n)
+
+    def _attach(self, backend, args, datas, kwargs, out, mask, n):
         plan = self.plans[mask]
         node = _new(self.node_cls)
         node._plan = plan
@@ -493,19 +510,23 @@ def _public_signature(forward):
 
 
 def defop(*vjps, joint=None, inputs=None, node=None, broadcasts=False, outputs=1,
-          zero_safe=False):
+          zero_safe=False, float_results=False):
     """Define an operation from its forward ``forward(xp, <inputs>, …)``.
 
     ``vjps`` holds one rule per array input (``None`` where the input is not
     differentiable), or ``joint`` one rule for all inputs; no rules at all makes an
-    operation without gradients (integer, boolean and piecewise-constant results).
+    operation without gradients (integer and boolean results; a result of such a
+    dtype is never attached to the graph, whatever the operation).
     A forward whose first parameter is ``arrays`` (a sequence, or ``*arrays``) takes a
     variable number of inputs and needs a ``joint`` rule. ``outputs`` is the number of
     arrays the forward returns (as a tuple, when more than one); a rule then gets ``g``
     as a tuple with ``None`` for outputs that received no gradient. ``node`` is the
     name ``grad_fn`` prints. ``zero_safe`` makes the gradient exactly zero wherever the
     incoming gradient is zero, for functions whose derivative is infinite or NaN at
-    finite points (see ``RuleNamespace.strong_zero``).
+    finite points (see ``RuleNamespace.strong_zero``). ``float_results`` says that
+    the result is floating (or complex) whenever an input is, as for every element-wise
+    operation with a rule (the standard's type promotion): no integer or boolean result
+    to keep off the graph, so its dtype is not checked (see ``Op._record``).
     """
     def decorate(forward):
         sig = _public_signature(forward)
@@ -529,7 +550,8 @@ def defop(*vjps, joint=None, inputs=None, node=None, broadcasts=False, outputs=1
                               else None) for i, p in enumerate(params)}
         op = Op(forward.__name__, forward, names, rules,
                 node or _node_name(forward.__name__), broadcast, defaults, positions,
-                joint=joint, outputs=outputs, variadic=variadic, zero_safe=zero_safe)
+                joint=joint, outputs=outputs, variadic=variadic, zero_safe=zero_safe,
+                float_results=float_results)
 
         if star:
             def public(*arrays, **kwargs):
@@ -560,7 +582,8 @@ def elementwise(*vjps, node=None, inputs=None, broadcasts="auto", zero_safe=Fals
     """An element-wise operation. Its inputs broadcast against each other, so gradients
     are summed back to each input's shape; a unary one needs that only if its result
     can differ from its input in dtype (``abs``, ``real``, ``imag``)."""
-    return defop(*vjps, node=node, inputs=inputs, broadcasts=broadcasts, zero_safe=zero_safe)
+    return defop(*vjps, node=node, inputs=inputs, broadcasts=broadcasts, zero_safe=zero_safe,
+                 float_results=True)
 
 
 def _node_name(name: str) -> str:

@@ -3,8 +3,10 @@
 Complex inputs follow PyTorch's convention: the gradient is the conjugate Wirtinger
 derivative, so for a holomorphic ``f`` the rule is ``g * conj(f'(z))`` (JAX's
 ``grad`` returns the conjugate of this; see README, "Complex numbers").
-Piecewise-constant functions (``floor``, ``sign``, comparisons, …) have no rule: their
-results never carry a ``grad_fn``. Kinks take PyTorch's subgradients: ``abs`` has
+Piecewise-constant functions of a float (``floor``, ``ceil``, ``round``, ``trunc``,
+``sign``) record a node whose gradient is zero, as in PyTorch and JAX; functions with
+integer or boolean results (comparisons, ``isnan``, …) have no rule, and their results
+never carry a ``grad_fn``. Kinks take PyTorch's subgradients: ``abs`` has
 slope 0 at 0, ``maximum``/``minimum`` split ties evenly, ``clip`` passes the gradient
 at its edges.
 """
@@ -262,7 +264,16 @@ def _copysign_rule(xp, g, x1, result):
     return g * xp.where(x1 == 0, xp.zeros_like(result), result / x1)
 
 
-@elementwise(_copysign_rule, None, node="CopysignBackward0")
+def _zero_rule(xp, g):
+    """The gradient of a piecewise-constant function (or of an input a function does
+    not depend on smoothly): zero, of the output's shape and dtype."""
+    return xp.zeros_like(g)
+
+
+_zero_rule.constant = True  # not a gradient: the registry does not count it
+
+
+@elementwise(_copysign_rule, _zero_rule, node="CopysignBackward0")
 def copysign(xp, x1, x2, /):
     return xp.copysign(x1, x2)
 
@@ -359,12 +370,59 @@ logical_not = _no_gradient("logical_not", _unary_method("logical_not"), "x")
 isfinite = _no_gradient("isfinite", _unary_method("isfinite"), "x")
 isinf = _no_gradient("isinf", _unary_method("isinf"), "x")
 isnan = _no_gradient("isnan", _unary_method("isnan"), "x")
-sign = _no_gradient("sign", _unary_method("sign"), "x")
 signbit = _no_gradient("signbit", _unary_method("signbit"), "x")
-floor = _no_gradient("floor", _unary_method("floor"), "x")
-ceil = _no_gradient("ceil", _unary_method("ceil"), "x")
-trunc = _no_gradient("trunc", _unary_method("trunc"), "x")
-round = _no_gradient("round", _unary_method("round"), "x")
+
+
+# -- piecewise-constant functions: a node whose gradient is zero (PyTorch, JAX) ------
+
+@elementwise(_zero_rule, node="FloorBackward0")
+def floor(xp, x, /):
+    return xp.floor(x)
+
+
+@elementwise(_zero_rule, node="CeilBackward0")
+def ceil(xp, x, /):
+    return xp.ceil(x)
+
+
+@elementwise(_zero_rule, node="TruncBackward0")
+def trunc(xp, x, /):
+    return xp.trunc(x)
+
+
+@elementwise(_zero_rule, node="RoundBackward0")
+def round(xp, x, /):
+    return xp.round(x)
+
+
+@elementwise(_zero_rule, node="SignBackward0")
+def _sign_real(xp, x, /):
+    return xp.sign(x)
+
+
+def _sgn_rule(xp, g, x, result):
+    """PyTorch's ``sgn`` gradient: for s = x / |x|, (g - s Re(g conj(s))) / |x|, which
+    keeps the part of ``g`` that turns s and drops the part that would stretch it; 0 at
+    0 (where |x| is moved off 0 first, so that its own derivative is finite too)."""
+    magnitude = xp.abs(x)
+    zero = magnitude == 0
+    safe = xp.where(zero, xp.ones_like(magnitude), magnitude)
+    grad = (g - result * xp.real(g * xp.conj(result))) / safe
+    return xp.where(zero, xp.zeros_like(grad), grad)
+
+
+@elementwise(_sgn_rule, node="SgnBackward0")
+def _sign_complex(xp, x, /):
+    return xp.sign(x)
+
+
+def sign(x, /):
+    """The sign of ``x``, element-wise: -1, 0 or 1 for real ``x`` (a zero gradient);
+    ``x / |x|`` (0 at 0) for complex ``x`` (PyTorch's ``sgn`` and its gradient)."""
+    dtype = getattr(x, "dtype", None)
+    if getattr(dtype, "is_complex", False):
+        return _sign_complex(x)
+    return _sign_real(x)
 
 __all__ = [
     "abs",

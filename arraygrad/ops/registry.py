@@ -19,9 +19,11 @@ __all__ = ["differentiable_functions", "rule_ops"]
 
 def _has_rule(op) -> bool:
     """Whether ``op`` has a gradient for some input (a rule that only refuses, such as
-    a special function's for an integer order, is not one)."""
+    a special function's for an integer order, is not one; nor is the zero rule of a
+    piecewise-constant function such as ``floor``)."""
     return op.joint is not None or any(
-        r is not None and not getattr(r, "refuses", False) for r in op.vjps)
+        r is not None and not getattr(r, "refuses", False)
+        and not getattr(r, "constant", False) for r in op.vjps)
 
 
 def _global_loads(code):
