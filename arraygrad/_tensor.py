@@ -187,11 +187,68 @@ class Tensor(TorchMethods):
         backward((self,), None if gradient is None else (gradient,), retain_graph,
                  create_graph, inputs)
 
+    # -- pickling and copying (as PyTorch) ---------------------------------------
+
+    def __reduce__(self):
+        """Pickle the backend by name and the data as the backend's own array, with
+        ``requires_grad`` (not ``.grad``, as PyTorch). A non-leaf comes back as a leaf
+        that requires grad, as in PyTorch: the graph is not pickled."""
+        from .backends import pickle_array
+        backend = self._backend.name
+        args = (type(self), backend, pickle_array(backend, self.data), self._requires_grad)
+        state = getattr(self, "__dict__", None)  # a subclass's own attributes
+        return (Tensor._unpickle, args, state) if state else (Tensor._unpickle, args)
+
+    @staticmethod
+    def _unpickle(cls, backend: str, data, requires_grad: bool):
+        t = _new(cls)
+        t._backend = _backend_mod.get_backend(backend)
+        t.data = t._backend.adopt(data)
+        t._grad = None
+        t.grad_fn = None
+        t._output_nr = 0
+        t._requires_grad = requires_grad
+        t._view = None
+        return t
+
+    def __copy__(self):
+        """A new leaf with the same data (``copy.copy``): ``requires_grad`` kept, no
+        ``.grad``, as PyTorch's."""
+        new = self._unpickle(type(self), self._backend.name, self.data, self._requires_grad)
+        state = getattr(self, "__dict__", None)
+        if state:
+            new.__dict__.update(state)
+        return new
+
+    def __deepcopy__(self, memo):
+        """A new leaf with a copy of the data and of ``.grad`` (``copy.deepcopy``); a
+        non-leaf refuses, as in PyTorch."""
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the "
+                "deepcopy protocol at the moment. Use tensor.detach() first, or "
+                "copy.copy(tensor).")
+        import copy
+        backend = self._backend
+        new = self._unpickle(type(self), backend.name,
+                             backend.xp.asarray(self.data, copy=True), self._requires_grad)
+        memo[id(self)] = new
+        if self._grad is not None:
+            new._grad = copy.deepcopy(self._grad, memo)
+        state = getattr(self, "__dict__", None)
+        if state:
+            new.__dict__.update(copy.deepcopy(state, memo))
+        return new
+
     # -- array attributes --------------------------------------------------------
 
     @property
     def shape(self) -> tuple:
-        return tuple(self.data.shape)
+        """The sizes of the axes; ``None`` for a size a lazy backend does not know yet
+        (Dask's NaN, after a boolean mask), as the standard says."""
+        if self._backend.name != "dask":  # the only backend with unknown sizes
+            return tuple(self.data.shape)
+        return tuple(None if n != n else n for n in self.data.shape)
 
     @property
     def dtype(self) -> _dt.DType:

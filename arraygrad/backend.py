@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import threading
 from contextvars import ContextVar
 
 import array_api_compat
@@ -131,11 +132,24 @@ class Backend:
     def __repr__(self) -> str:
         return f"<arraygrad backend {self.name!r}>"
 
+    def __reduce__(self):
+        # One Backend per name and process: pickled by name, and copy.copy/deepcopy keep
+        # it (its namespace is a module, which cannot be pickled or copied).
+        return (get_backend, (self.name,))
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
 
 _loaded: dict[str, Backend] = {}
 _by_namespace: dict[str, str] = {}
 _global_name: str | None = None
 _override: ContextVar[Backend | None] = ContextVar("arraygrad_backend", default=None)
+# Held while a backend is built (re-entrant: building one may look up another).
+_loading = threading.RLock()
 
 
 def available_names() -> tuple[str, ...]:
@@ -143,10 +157,22 @@ def available_names() -> tuple[str, ...]:
 
 
 def get_backend(name: str) -> Backend:
-    """The backend called ``name``, loading it on first use."""
+    """The backend called ``name``, loading it on first use.
+
+    Thread-safe: the first use builds one ``Backend`` under a lock, so tensors that
+    several threads make at once all share it (and can be combined); every later call
+    is a dict lookup, without the lock."""
     backend = _loaded.get(name)
     if backend is not None:
         return backend
+    with _loading:
+        backend = _loaded.get(name)  # another thread may have built it meanwhile
+        if backend is not None:
+            return backend
+        return _load(name)
+
+
+def _load(name: str) -> Backend:
     all_profiles = profiles()
     if name not in all_profiles:
         raise ValueError(
@@ -163,8 +189,8 @@ def get_backend(name: str) -> Backend:
     if profile["needs_gpu"]:
         _require_gpu(name, xp)
     backend = Backend(name, xp, profile)
-    _loaded[name] = backend
     _by_namespace[xp.__name__] = name
+    _loaded[name] = backend  # published last: a lookup that finds it finds it whole
     return backend
 
 

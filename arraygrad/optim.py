@@ -29,6 +29,9 @@ class _Required:
     def __repr__(self) -> str:
         return "<required parameter>"
 
+    def __reduce__(self):
+        return "required"  # the one instance, through pickling and copying
+
 
 required = _Required()
 

@@ -2,6 +2,12 @@
 
 The mode lives in a ContextVar, so it is per thread and per asyncio task: a
 ``no_grad()`` block in one task never turns recording off in another.
+
+One ``no_grad()`` (or ``enable_grad()``, ``set_grad_enabled(...)``) object may be shared
+by several threads or tasks whose blocks overlap, as in PyTorch. The object keeps the
+reset token of each open block, whichever thread or task opened it, and an exit resets
+the innermost token of its own context: a token resets only in the context that made
+it (``ContextVar.reset`` refuses any other), so the first one that resets is ours.
 """
 from __future__ import annotations
 
@@ -13,21 +19,45 @@ _enabled: ContextVar[bool] = ContextVar("arraygrad_grad_enabled", default=True)
 
 # The hot path reads this bound method directly.
 is_grad_enabled = _enabled.get
+_reset = _enabled.reset
+
+
+def _reset_own(tokens: list) -> bool:
+    """Reset the innermost of ``tokens`` that belongs to this context (thread or task)
+    and drop it from the list; False if none does (the block was opened elsewhere)."""
+    for token in reversed(tokens[:]):  # a snapshot: other threads may add or drop theirs
+        try:
+            _reset(token)
+        except (ValueError, RuntimeError):  # another context's, or being dropped now
+            continue
+        tokens.remove(token)
+        return True
+    return False
 
 
 class _GradMode:
     """A context manager that is also a decorator (for functions, generators and
     coroutines alike), setting the grad mode to ``self._mode`` while it is active."""
 
+    __slots__ = ("_tokens",)  # the reset tokens of the open blocks, of every context
     _mode: bool
 
+    def __init__(self):
+        self._tokens = []
+
     def __enter__(self):
-        self._tokens = getattr(self, "_tokens", [])
         self._tokens.append(_enabled.set(self._mode))
         return self
 
     def __exit__(self, *exc):
-        _enabled.reset(self._tokens.pop())
+        tokens = self._tokens
+        token = tokens[-1]
+        try:
+            _reset(token)  # the usual case: the innermost block is this context's
+        except (ValueError, RuntimeError):  # another thread's or task's block is open
+            _reset_own(tokens)
+        else:
+            tokens.remove(token)  # not pop(): another thread may have appended since
         return False
 
     def __call__(self, fn):
@@ -94,14 +124,29 @@ class set_grad_enabled(_GradMode):
     def __init__(self, mode: bool):
         if not isinstance(mode, bool):
             raise TypeError(f"set_grad_enabled() takes a bool, not {type(mode).__name__}")
+        self._tokens = []
         self._mode = mode
-        self._tokens = [_enabled.set(mode)]
+        # The call's own setting, made in the caller's context. The first block opened
+        # in that context takes it over, so that the block's exit returns to the mode
+        # from before the call (as PyTorch); a block in another thread or task sets and
+        # restores that one's mode only.
+        self._call_token = _enabled.set(mode)
 
     def __enter__(self):
+        token = self._call_token
+        if token is not None:
+            try:
+                _reset(token)
+            except (ValueError, RuntimeError):
+                pass  # the call was made in another context: not ours to take over
+            else:
+                self._call_token = None
+        self._tokens.append(_enabled.set(self._mode))
         return self
 
     def __call__(self, fn):
         # As a decorator, the mode applies to the calls, not to the decoration.
-        if self._tokens:
-            _enabled.reset(self._tokens.pop())
+        token, self._call_token = self._call_token, None
+        if token is not None:
+            _reset(token)
         return super().__call__(fn)

@@ -67,6 +67,15 @@ def adopt(name: str, array):
     return array
 
 
+def pickle_array(name: str, array):
+    """The array to pickle for a tensor of backend ``name``: the array itself (every
+    backend's arrays pickle), except a PyTorch view, which would carry its whole base's
+    storage along: its own values then."""
+    if name == "torch" and array._is_view():
+        return array.clone()
+    return array
+
+
 # The random source for every backend: one NumPy PCG64 stream whose numbers are copied
 # to the backend's device, so one seed gives the same numbers on every backend.
 _generator = np.random.default_rng()
