@@ -327,6 +327,17 @@ class Tensor(TorchMethods):
             host = host.astype(dtype)
         return host.copy() if copy else host
 
+    def __array_function__(self, func, types, args, kwargs):
+        """NumPy's functions take a tensor as the array-like it is: its values, through
+        ``__array__``, so that a tensor that requires grad gets ``__array__``'s error
+        (NumPy's result would be cut from the graph). Left to NumPy, ``np.sum(t)``
+        and the like would call the PyTorch-style methods with NumPy's keywords
+        (``out=``) and fail with an unrelated error. The functions that only read the
+        shape (``np.shape``, ``np.ndim``, ``np.size``) read it, whatever the tensor."""
+        if func.__name__ in _NUMPY_SHAPE_FUNCTIONS:
+            return func._implementation(*args, **kwargs)
+        return func(*_to_numpy(args), **_to_numpy(kwargs))
+
     def __dlpack__(self, /, *, stream=None, max_version=None, dl_device=None, copy=None):
         if self._requires_grad:
             raise RuntimeError(CUT_GRAPH.format(what="DLPack capsule"))
@@ -541,6 +552,23 @@ _probe.data = object()
 # assumed, so that it holds on every CPython version.
 _PRIVATE_REFS = _refs(_probe)
 del _probe
+
+
+# NumPy's functions that only read the shape (only NumPy calls __array_function__, so
+# the name is enough: the core imports no array library).
+_NUMPY_SHAPE_FUNCTIONS = frozenset({"shape", "ndim", "size"})
+
+
+def _to_numpy(value):
+    """``value`` with every tensor in it (in lists, tuples and dicts, as NumPy's
+    functions take them) replaced by a NumPy array of its values."""
+    if isinstance(value, Tensor):
+        return value.__array__()
+    if isinstance(value, (list, tuple)):
+        return value.__class__(_to_numpy(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _to_numpy(v) for k, v in value.items()}
+    return value
 
 
 def edge_of(t: Tensor):

@@ -67,6 +67,8 @@ class RuleNamespace:
             # goes through reshape, which turns NumPy's scalar back into an array).
             if len(axes) == lead and shape:
                 return a
+        elif not lead and any(n != n for n in shape):
+            return a  # the same unknown sizes (Dask's NaN, which equals nothing)
         return self.reshape(a, shape)
 
     def unbroadcast(self, g, shape, dtype):

@@ -28,17 +28,64 @@ Tensor = _tensor.Tensor
 
 
 def raw_key(key, backend):
-    """The key with any tensors in it replaced by their backend arrays."""
-    if isinstance(key, tuple):
-        return tuple(raw_key(k, backend) for k in key)
-    if isinstance(key, Tensor):
-        if key._backend is not backend:
-            raise _tensor.mixed_backends("indexing", backend, key._backend)
-        return key.data
-    return key
+    """The key with any tensors in it replaced by their backend arrays, and any lists
+    (and tuples inside a tuple key) by backend integer (or boolean) arrays, as NumPy
+    reads them: converted once, here, so that the forward and the backward see the
+    same array."""
+    cls = key.__class__
+    if cls is int or cls is slice:
+        return key
+    if cls is tuple:
+        out = None
+        for i, k in enumerate(key):
+            c = k.__class__
+            if c is int or c is slice or k is None or k is Ellipsis:
+                continue
+            if out is None:
+                out = list(key)
+            out[i] = _raw_item(k, backend)
+        return key if out is None else tuple(out)
+    if cls is list:
+        return _index_array(key, backend)
+    return _raw_item(key, backend)
+
+
+def _raw_item(k, backend):
+    if isinstance(k, Tensor):
+        if k._backend is not backend:
+            raise _tensor.mixed_backends("indexing", backend, k._backend)
+        return k.data
+    if isinstance(k, (list, tuple)):
+        return _index_array(k, backend)
+    return k
+
+
+def _index_array(seq, backend):
+    """A list (or tuple) used as an index, as a backend array: booleans give a mask,
+    integers (or nothing: ``x[[]]``) an array of the backend's index dtype."""
+    if any(isinstance(item, Tensor) for item in _flat(seq)):
+        seq = _host_values(seq)  # a list is a host value: so are the tensors in it
+    dtype = _tensor._infer_dtype(seq, backend)
+    if dtype is None or dtype.kind in ("signed integer", "unsigned integer"):
+        dtype = backend.default_index if dtype is None else dtype
+    return backend.xp.asarray(seq, dtype=backend.native(dtype))
+
+
+def _host_values(seq):
+    return [item.tolist() if isinstance(item, Tensor) else
+            _host_values(item) if isinstance(item, (list, tuple)) else item for item in seq]
+
+
+def _flat(seq):
+    for item in seq:
+        if isinstance(item, (list, tuple)):
+            yield from _flat(item)
+        else:
+            yield item
 
 
 _BASIC = (int, slice, type(None), type(Ellipsis))
+_SCALARS = frozenset({int, float, complex, bool})
 
 
 def _key_kind(key, ndim: int) -> str:
@@ -77,10 +124,20 @@ def _getitem_rule(xp, g, x_shape, key):
     """Put ``g`` back where ``x[key]`` took it from. Integer-array keys may select an
     element more than once, so their gradient is a scatter-ADD."""
     items = key if isinstance(key, tuple) else (key,)
-    if any(_is_integer_array(k) for k in items):
+    arrays = [k for k in items if not isinstance(k, _BASIC)]
+    if not arrays:
+        return xp.place(x_shape, key, g)
+    if any(_is_integer_array(k) for k in arrays):
         positions = _constant(xp, _linear_positions, g, x_shape, key)
         flat = scatter_add(xp, xp.reshape(g, (-1,)), positions, math.prod(x_shape), 0)
         return xp.reshape(flat, x_shape)
+    if any(n is None or n != n for n in tuple(g.shape)):  # Dask's unknown sizes
+        raise NotImplementedError(
+            "Dask does not know how many elements a boolean mask selects until it "
+            f"computes (the selection's shape is {tuple(g.shape)}), so the gradient of "
+            "x[mask] cannot be put back lazily. Index with a computed mask instead "
+            "(x[mask.detach().numpy()], whose size Dask then knows), or write "
+            "where(mask, x, 0), which has the same gradient and a known shape.")
     return xp.place(x_shape, key, g)
 
 
@@ -111,13 +168,60 @@ def getitem(x, key):
     return out
 
 
-@defop(lambda xp, g, key: xp.setitem(g, key, 0),
-       lambda xp, g, key, value_shape, value_dtype: xp.unbroadcast(g[key], value_shape,
-                                                                   value_dtype),
+def _index_put_value_rule(xp, g, key, value_shape, value_dtype):
+    """``g`` at ``key``, summed back to the value's shape. The value may have more
+    axes than its target, all of size 1 (NumPy and PyTorch drop them: see
+    ``_fit_value``): the sum is then to the target's shape, then reshaped."""
+    g = g[key]
+    extra = len(value_shape) - len(tuple(g.shape))
+    if extra > 0:
+        return xp.reshape(xp.unbroadcast(g, tuple(value_shape[extra:]), value_dtype),
+                          tuple(value_shape))
+    return xp.unbroadcast(g, value_shape, value_dtype)
+
+
+@defop(lambda xp, g, key: xp.setitem(g, key, 0), _index_put_value_rule,
        inputs=("x", "value"), node="CopySlices")
 def _index_put(xp, x, value, /, key):
     """A new array: ``x`` with ``value`` written at ``key``."""
-    return xp.setitem(x, key, value)
+    return xp.setitem(x, key, _fit_value(xp, value, key, x.ndim))
+
+
+def _fit_value(xp, value, key, ndim: int):
+    """``value`` without the leading axes of size 1 that its target ``x[key]`` (in an
+    array of ``ndim`` axes) does not have: NumPy and PyTorch drop them, not every
+    backend does (JAX, array-api-strict)."""
+    shape = getattr(value, "shape", None)
+    if not shape or shape[0] != 1:  # the common case, at the cost of one test
+        return value
+    extra = len(shape) - _target_ndim(key, ndim)
+    if extra <= 0 or any(n != 1 for n in tuple(shape)[:extra]):
+        return value  # nothing to drop, or the backend's own broadcasting error
+    return xp.reshape(value, tuple(shape)[extra:])
+
+
+def _target_ndim(key, ndim: int) -> int:
+    """The number of axes of ``x[key]`` for ``x`` of ``ndim`` axes."""
+    items = key if isinstance(key, tuple) else (key,)
+    out = consumed = 0
+    advanced = -1  # the axes the index arrays (broadcast together) give; -1: none
+    for k in items:
+        if k is None:
+            out += 1
+        elif k is Ellipsis:
+            pass
+        elif isinstance(k, slice):
+            out += 1
+            consumed += 1
+        elif isinstance(k, int):
+            consumed += 1
+        elif _is_integer_array(k):
+            consumed += 1
+            advanced = max(advanced, len(tuple(k.shape)))
+        else:  # a boolean mask: its axes become one
+            consumed += len(tuple(k.shape))
+            advanced = max(advanced, 1)
+    return out + ndim - consumed + max(advanced, 0)
 
 
 def setitem(x, key, value) -> None:
@@ -131,6 +235,8 @@ def setitem(x, key, value) -> None:
 def _setitem(x, key, value) -> None:
     backend = x._backend
     key = raw_key(key, backend)
+    if _negative_steps(key):
+        key, value = _ascending_write(x, key, value)
     value_requires = isinstance(value, Tensor) and value._requires_grad
     recording = is_grad_enabled() and (x._requires_grad or value_requires)
     if isinstance(value, Tensor) and value._backend is not backend:
@@ -141,6 +247,8 @@ def _setitem(x, key, value) -> None:
         if _tensor._refs(x) <= _tensor._PRIVATE_REFS and backend.owns_buffer(x.data) \
                 and hasattr(x.data, "__setitem__"):
             raw = value.data if isinstance(value, Tensor) else value
+            if raw.__class__ not in _SCALARS:
+                raw = _fit_value(backend.ns, raw, key, len(x.data.shape))
             x.data = backend.ns.write_into(x.data, key, raw)
         else:
             x.data = _index_put(x, value, key).data
@@ -151,6 +259,53 @@ def _setitem(x, key, value) -> None:
     if not isinstance(value, Tensor):
         value = _tensor.asarray(value, dtype=x.dtype, backend=backend)
     x._rebind(_index_put(x, value, key))
+
+
+def _negative_steps(key) -> bool:
+    """Whether a key has a slice with a negative step."""
+    if key.__class__ is slice:
+        return key.step is not None and key.step < 0
+    if key.__class__ is tuple:
+        for k in key:  # a loop, not any(): this runs on every index assignment
+            if k.__class__ is slice and k.step is not None and k.step < 0:
+                return True
+    return False
+
+
+def _ascending_write(x, key, value):
+    """``x[key] = value`` for a basic ``key`` with negative steps, as the same write
+    with positive steps: the key of the same elements in ascending order, and the
+    value (broadcast to the target first) flipped along the axes that reverse. Some
+    backends cannot assign through negative steps (PyTorch), Dask assigns through them
+    in the wrong order."""
+    from .manipulation import broadcast_to, flip, reshape
+    items = key if isinstance(key, tuple) else (key,)
+    named = tuple(k for k in items if k is not None)  # assignment takes no new axes
+    ascending, flipped = _ascending(named, tuple(x.data.shape))
+    if ascending is named:  # index arrays: left to the backend
+        return key, value
+    ascending = full_key(ascending)
+    if isinstance(value, (bool, int, float, complex)):
+        return ascending, value
+    backend = x._backend
+    if not isinstance(value, Tensor):
+        value = _tensor.asarray(value, backend=backend)
+    elif value._backend is not backend:
+        raise _tensor.mixed_backends("setitem", backend, value._backend)
+    target = tuple(backend.ns.getitem(x.data, key).shape)
+    value = _fit_value(_ops_namespace(), value, key, len(x.data.shape))
+    if tuple(value.shape) != target:
+        value = broadcast_to(value, target)
+    if len(named) != len(items):  # without the new axes (all of size 1)
+        value = reshape(value, tuple(backend.ns.getitem(x.data, ascending).shape))
+    if flipped:
+        value = flip(value, axis=flipped)
+    return ascending, value
+
+
+def _ops_namespace():
+    import arraygrad
+    return arraygrad
 
 
 # -- views -------------------------------------------------------------------------

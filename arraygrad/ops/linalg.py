@@ -201,6 +201,16 @@ def _per_matrix(xp, name, x, **kwargs):
     return fn(x, **kwargs)
 
 
+def _as_float(xp, a):
+    """``a``, in the backend's default real floating dtype if it is of an integer or
+    boolean dtype (as NumPy's ``inv`` promotes; not every backend's ``pinv`` does)."""
+    if xp.isdtype(a.dtype, ("integral", "bool")):
+        info = array_api_compat.array_namespace(a).__array_namespace_info__()
+        return xp.astype(a, info.default_dtypes(device=array_api_compat.device(a))[
+            "real floating"])
+    return a
+
+
 def _as_dtype(xp, a, dtype):
     """``a`` in ``dtype``: dask's scipy-based solvers return float64 for float32."""
     return a if a.dtype == dtype else xp.astype(a, dtype)
@@ -830,6 +840,7 @@ def pinv(xp, x, /, *, rtol=None):
     ``rtol`` times the largest are taken as zero."""
     if isinstance(rtol, Tensor):
         rtol = rtol.data
+    x = _as_float(xp, x)
     if _is_dask(x):
         m, n = x.shape[-2:]
         U, S, Vh = _svd.op.forward(xp, x, full_matrices=False)
