@@ -551,3 +551,45 @@ def test_use_backend_blocks_overlapping_in_threads():
     for n in names:
         assert seen[n] == n
         assert seen[n, "after"] == default
+
+
+@pytest.mark.parametrize("first_out", ["A", "B"])
+def test_shared_saved_tensors_hooks_overlapping_threads(first_out):
+    """One saved_tensors_hooks object entered by two threads whose blocks overlap: each
+    thread packs inside its block and not after it, whichever exits first."""
+    packed = {"A": 0, "B": 0}
+    hooks = ag.autograd.graph.saved_tensors_hooks(
+        lambda t: (packed.__setitem__(threading.current_thread().name,
+                                      packed[threading.current_thread().name] + 1), t)[1],
+        lambda t: t)
+    entered = {"A": threading.Event(), "B": threading.Event()}
+    exited = {"A": threading.Event(), "B": threading.Event()}
+    errors: list = []
+
+    def run(me, other):
+        try:
+            x = ag.asarray([1.0, 2.0], requires_grad=True)
+            if me == "B":
+                assert entered["A"].wait(10)
+            with hooks:
+                entered[me].set()
+                assert entered[other].wait(10)
+                (x * x).sum()
+                if me != first_out:
+                    assert exited[other].wait(10)
+            exited[me].set()
+            inside = packed[me]
+            (x * x).sum()
+            assert packed[me] == inside == 2  # x saved twice inside, nothing after
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+            for e in (*entered.values(), *exited.values()):
+                e.set()
+
+    threads = [threading.Thread(target=run, args=("A", "B"), name="A"),
+               threading.Thread(target=run, args=("B", "A"), name="B")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors, errors

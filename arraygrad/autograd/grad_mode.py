@@ -4,10 +4,7 @@ The mode lives in a ContextVar, so it is per thread and per asyncio task: a
 ``no_grad()`` block in one task never turns recording off in another.
 
 One ``no_grad()`` (or ``enable_grad()``, ``set_grad_enabled(...)``) object may be shared
-by several threads or tasks whose blocks overlap, as in PyTorch. The object keeps the
-reset token of each open block, whichever thread or task opened it, and an exit resets
-the innermost token of its own context: a token resets only in the context that made
-it (``ContextVar.reset`` refuses any other), so the first one that resets is ours.
+by several threads or tasks whose blocks overlap, as in PyTorch (see ``_tokens``).
 """
 from __future__ import annotations
 
@@ -15,24 +12,13 @@ import functools
 import inspect
 from contextvars import ContextVar
 
+from ._tokens import reset_own
+
 _enabled: ContextVar[bool] = ContextVar("arraygrad_grad_enabled", default=True)
 
 # The hot path reads this bound method directly.
 is_grad_enabled = _enabled.get
 _reset = _enabled.reset
-
-
-def _reset_own(tokens: list) -> bool:
-    """Reset the innermost of ``tokens`` that belongs to this context (thread or task)
-    and drop it from the list; False if none does (the block was opened elsewhere)."""
-    for token in reversed(tokens[:]):  # a snapshot: other threads may add or drop theirs
-        try:
-            _reset(token)
-        except (ValueError, RuntimeError):  # another context's, or being dropped now
-            continue
-        tokens.remove(token)
-        return True
-    return False
 
 
 class _GradMode:
@@ -50,14 +36,7 @@ class _GradMode:
         return self
 
     def __exit__(self, *exc):
-        tokens = self._tokens
-        token = tokens[-1]
-        try:
-            _reset(token)  # the usual case: the innermost block is this context's
-        except (ValueError, RuntimeError):  # another thread's or task's block is open
-            _reset_own(tokens)
-        else:
-            tokens.remove(token)  # not pop(): another thread may have appended since
+        reset_own(_enabled, self._tokens)
         return False
 
     def __call__(self, fn):

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
+from ._tokens import reset_own
+
 # The stack of (pack_hook, unpack_hook) pairs in force; empty almost always.
 HOOKS: ContextVar[tuple] = ContextVar("arraygrad_saved_tensors_hooks", default=())
 
@@ -36,7 +38,7 @@ class saved_tensors_hooks:
         return self
 
     def __exit__(self, *exc):
-        HOOKS.reset(self._tokens.pop())
+        reset_own(HOOKS, self._tokens)  # one instance may be shared by threads or tasks
         return False
 
 
