@@ -845,11 +845,12 @@ def expn(n, x, /):
 
 def _exprel_slope(xp, x, result):
     """d/dx (exp(x) - 1) / x = (exp(x) - exprel(x)) / x, by its Taylor series near 0
-    where that difference cancels."""
+    where that difference cancels (there x is moved off 0 first, so that no branch
+    divides by 0, this one's derivative included)."""
     small = xp.abs(x) < 1e-3
     safe = xp.where(small, xp.ones_like(x), x)
     series = 0.5 + x / 3 + x * x / 8 + x * x * x / 30
-    return xp.where(small, series, (xp.exp(safe) - xp.special.exprel(safe)) / safe)
+    return xp.where(small, series, (xp.exp(safe) - result) / safe)
 
 
 @special(x=lambda xp, g, x, result: g * _exprel_slope(xp, x, result))
