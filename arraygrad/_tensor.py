@@ -246,7 +246,7 @@ class Tensor(TorchMethods):
     def shape(self) -> tuple:
         """The sizes of the axes; ``None`` for a size a lazy backend does not know yet
         (Dask's NaN, after a boolean mask), as the standard says."""
-        if self._backend.name != "dask":  # the only backend with unknown sizes
+        if not self._backend.unknown_sizes:  # the profile's word (Dask's sizes may be NaN)
             return tuple(self.data.shape)
         return tuple(None if n != n else n for n in self.data.shape)
 

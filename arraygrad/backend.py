@@ -43,6 +43,8 @@ class Backend:
         self.profile = profile
         self.host_copy = HOST_COPY[profile["host_copy"]]
         self.owns_buffer = OWNS_BUFFER[profile["mutation"]]
+        # Whether an array's shape may hold NaN for a size not known yet (Tensor.shape).
+        self.unknown_sizes = profile.get("unknown_sizes", False)
         info = xp.__array_namespace_info__()
         self.default_device = info.default_device()
         self._refresh_dtypes()

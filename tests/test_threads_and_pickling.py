@@ -78,6 +78,14 @@ def _leaf():
     return ag.tensor([1.0, 2.0], dtype=ag.float64, requires_grad=True)
 
 
+def _start_and_join(threads, timeout=30):
+    """Start every thread, then wait for each (at most ``timeout`` seconds apiece)."""
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+
+
 def _overlap_in_threads(ctx, mode_inside, first_out):
     """Thread A and thread B enter ``ctx`` (A first), then exit in the order
     ``first_out`` ("A" or "B"). Returns what each thread saw."""
@@ -108,10 +116,7 @@ def _overlap_in_threads(ctx, mode_inside, first_out):
 
     threads = [threading.Thread(target=run, args=("A", "B")),
                threading.Thread(target=run, args=("B", "A"))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    _start_and_join(threads)
     assert not errors, errors
     for me in "AB":
         assert seen[me, "inside"] is mode_inside
@@ -161,10 +166,7 @@ def test_shared_enable_grad_overlapping_threads_under_no_grad(first_out):
 
     threads = [threading.Thread(target=run, args=("A", first_out == "A")),
                threading.Thread(target=run, args=("B", first_out == "B"))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    _start_and_join(threads)
     assert not errors, errors
     for me in "AB":
         assert seen[me, "inside"] is True
@@ -199,10 +201,7 @@ def test_shared_no_grad_many_threads_interleaving():
             barrier.abort()
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    _start_and_join(threads, timeout=60)
     assert not errors, errors
     assert after == [True] * n
     assert ctx._tokens == []
@@ -232,10 +231,7 @@ def test_no_grad_decorator_from_many_threads():
             barrier.abort()
 
     threads = [threading.Thread(target=run) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    _start_and_join(threads)
     assert not errors, errors
     assert results == [(False, True, True, True)] * n
 
@@ -542,10 +538,7 @@ def test_use_backend_blocks_overlapping_in_threads():
 
     names = ["numpy", "array_api_strict"]
     threads = [threading.Thread(target=run, args=(n,)) for n in names]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    _start_and_join(threads)
     assert not errors, errors
     default = ag.current_backend().name
     for n in names:
@@ -588,8 +581,5 @@ def test_shared_saved_tensors_hooks_overlapping_threads(first_out):
 
     threads = [threading.Thread(target=run, args=("A", "B"), name="A"),
                threading.Thread(target=run, args=("B", "A"), name="B")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    _start_and_join(threads)
     assert not errors, errors
