@@ -2,12 +2,12 @@
 domain) and how to call it.
 
 A case's ``fn(xp, *args)`` is written once for arraygrad and for
-``array_api_compat.torch`` (the reference). ``gen(rng, k, cplx)`` draws the arguments of
-example ``k``: NumPy arrays (floating ones are differentiated; integer and boolean ones
-are indices and masks) and plain Python values (axes, keys, orders). The first examples
-cover the edge shapes where the function allows them: example 0 an ordinary shape,
-example 1 a 0-d array (or a broadcasting pair), example 2 an empty array; later
-examples draw random shapes.
+``array_api_compat.torch`` (the reference). ``gen(draw, k, cplx)`` draws the arguments of
+example ``k`` from Hypothesis (``draws.Draw``): NumPy arrays (floating ones are
+differentiated; integer and boolean ones are indices and masks) and plain Python values
+(axes, keys, orders). Where the function allows any shape, the first examples cover the
+edge shapes: example 0 an ordinary shape, example 1 a 0-d array (or a broadcast against
+one), example 2 an empty array; later examples take whatever shape Hypothesis draws.
 """
 from __future__ import annotations
 
@@ -57,65 +57,59 @@ def case(name, fn, gen, **kw):
 
 # -- drawing ----------------------------------------------------------------------
 
-def arr(rng, shape, lo=-2.0, hi=2.0, cplx=False, im=0.7):
-    a = rng.uniform(lo, hi, shape)
+def arr(draw, shape, lo=-2.0, hi=2.0, cplx=False, im=0.7, min_magnitude=0.0):
+    a = draw.floats(lo, hi, shape, min_magnitude)
     if cplx:
-        a = a + 1j * rng.uniform(-im, im, shape)
+        a = a + 1j * draw.floats(-im, im, shape)
     return np.asarray(a)
 
 
-def signed(rng, shape, lo=0.3, hi=2.0, cplx=False):
+def signed(draw, shape, lo=0.3, hi=2.0, cplx=False):
     """Away from zero, either sign."""
-    a = arr(rng, shape, lo, hi, cplx) * rng.choice([-1.0, 1.0], size=shape)
+    a = arr(draw, shape, lo, hi, cplx) * draw.signs(shape)
     return np.asarray(a)
 
 
-def rand_shape(rng, ndim=None, lo=1, hi=4):
-    ndim = rng.integers(1, 4) if ndim is None else ndim
-    return tuple(int(s) for s in rng.integers(lo, hi + 1, size=ndim))
+# Shape lists: ANY and ND take Hypothesis's shapes (``Draw.shape``), 0-d and empty
+# included; a list of shapes is for a function that needs particular ones, taken in turn.
+ANY = "any shape"
+ND = "at least 1-d"
 
 
-UNARY_SHAPES = [(2, 3), (), (0, 3), (4,), (2, 1, 3)]
-BINARY_SHAPES = [((2, 3), (3,)), ((), (2,)), ((0, 3), (1, 3)), ((2, 1), (1, 3)), ((4,), (4,))]
-ND_SHAPES = [(2, 3), (4,), (0, 3), (3, 2, 2), (1, 5)]   # at least 1-d
+def unary_shape(draw, k, shapes=ANY):
+    if shapes in (ANY, ND):
+        return draw.shape(k, min_dims=0 if shapes == ANY else 1)
+    return shapes[k % len(shapes)]
 
 
-def unary_shape(rng, k, shapes=UNARY_SHAPES):
-    """The listed shapes first; then random shapes for the generic lists, the listed
-    ones again (with new values) for a function that needs particular shapes."""
-    if k < len(shapes):
-        return shapes[k]
-    return rand_shape(rng) if shapes in (UNARY_SHAPES, ND_SHAPES) else shapes[k % len(shapes)]
+def binary_shapes(draw, k):
+    return draw.broadcast_pair(k)
 
 
-def binary_shapes(rng, k):
-    if k < len(BINARY_SHAPES):
-        return BINARY_SHAPES[k]
-    s = rand_shape(rng)
-    t = tuple(1 if rng.random() < 0.3 else d for d in s)
-    return (s, t) if rng.random() < 0.5 else (t, s)
-
-
-def unary(lo=-2.0, hi=2.0, shapes=UNARY_SHAPES, im=0.7, sign=False):
-    def gen(rng, k, cplx):
-        shape = unary_shape(rng, k, shapes)
-        return [signed(rng, shape, lo, hi, cplx) if sign else arr(rng, shape, lo, hi, cplx, im)]
+def unary(lo=-2.0, hi=2.0, shapes=ANY, im=0.7, sign=False):
+    """One array in [lo, hi]; with ``sign``, magnitudes in [0.3, hi] of either sign."""
+    def gen(draw, k, cplx):
+        shape = unary_shape(draw, k, shapes)
+        return [signed(draw, shape, 0.3, hi, cplx) if sign else arr(draw, shape, lo, hi, cplx, im)]
     return gen
 
 
-def binary(r1=(-2.0, 2.0), r2=(-2.0, 2.0), sign2=False, cplx2=True):
-    def gen(rng, k, cplx):
-        s1, s2 = binary_shapes(rng, k)
-        x2 = signed(rng, s2, *r2, cplx=cplx and cplx2) if sign2 else arr(rng, s2, *r2, cplx=cplx and cplx2)
-        return [arr(rng, s1, *r1, cplx=cplx), x2]
+def binary(r1=(-2.0, 2.0), r2=(-2.0, 2.0), sign1=False, sign2=False, cplx2=True):
+    """Two broadcasting arrays in ranges r1 and r2; ``sign1``/``sign2``: that range is of
+    magnitudes, either sign."""
+    def gen(draw, k, cplx):
+        s1, s2 = binary_shapes(draw, k)
+        x1 = signed(draw, s1, *r1, cplx=cplx) if sign1 else arr(draw, s1, *r1, cplx=cplx)
+        x2 = signed(draw, s2, *r2, cplx=cplx and cplx2) if sign2 else arr(draw, s2, *r2, cplx=cplx and cplx2)
+        return [x1, x2]
     return gen
 
 
 def square_matrix(n_choices=(3, 2, 4), batch=True, spd=False, wellcond=True):
-    def gen(rng, k, cplx):
+    def gen(draw, k, cplx):
         n = n_choices[k % len(n_choices)]
         shape = ((2,) if batch and k % 2 else ()) + (n, n)
-        a = arr(rng, shape, -1, 1, cplx)
+        a = arr(draw, shape, -1, 1, cplx)
         if spd:
             a = a @ np.conj(np.swapaxes(a, -1, -2)) + n * np.eye(n)
         elif wellcond:
@@ -172,7 +166,9 @@ case("subtract", lambda xp, a, b: xp.subtract(a, b), binary(), complex=True, lin
 case("multiply", lambda xp, a, b: xp.multiply(a, b), binary(), complex=True)
 case("divide", lambda xp, a, b: xp.divide(a, b), binary(sign2=True, r2=(0.3, 2.0)), complex=True)
 case("atan2", lambda xp, a, b: xp.atan2(a, b), binary(sign2=True, r2=(0.3, 2.0)))
-case("copysign", lambda xp, a, b: xp.copysign(a, b), binary(sign2=True, r2=(0.3, 2.0)), linear=True)
+# copysign(a, b) = |a| sign(b) has a kink at a = 0.
+case("copysign", lambda xp, a, b: xp.copysign(a, b),
+     binary(r1=(0.3, 2.0), r2=(0.3, 2.0), sign1=True, sign2=True), linear=True)
 case("hypot", lambda xp, a, b: xp.hypot(a, b), binary(sign2=True, r2=(0.3, 2.0)))
 case("logaddexp", lambda xp, a, b: xp.logaddexp(a, b), binary())
 case("maximum", lambda xp, a, b: xp.maximum(a, b), binary(), linear=True)
@@ -180,12 +176,12 @@ case("minimum", lambda xp, a, b: xp.minimum(a, b), binary(), linear=True)
 case("remainder", lambda xp, a, b: xp.remainder(a, b), binary((2.2, 2.8), (1.0, 1.05)), linear=True)
 
 
-def _pow_gen(rng, k, cplx):
-    s1, s2 = binary_shapes(rng, k)
-    x1 = arr(rng, s1, 0.5, 2.0, cplx, im=0.5)
+def _pow_gen(draw, k, cplx):
+    s1, s2 = binary_shapes(draw, k)
+    x1 = arr(draw, s1, 0.5, 2.0, cplx, im=0.5)
     if k % 3 == 1:  # a Python scalar exponent (the other operation)
         return [x1, 2.5]
-    return [x1, arr(rng, s2, -1.5, 1.5, cplx, im=0.5)]
+    return [x1, arr(draw, s2, -1.5, 1.5, cplx, im=0.5)]
 
 
 case("pow", lambda xp, a, b: xp.pow(a, b), _pow_gen, complex=True)
@@ -194,10 +190,10 @@ case("clip", lambda xp, x: xp.clip(x, min=-0.5, max=0.7), unary(), linear=True)
 case("sign", lambda xp, x: xp.sign(x), unary(sign=True), complex=True)
 
 
-def _where_gen(rng, k, cplx):
-    s1, s2 = binary_shapes(rng, k)
-    cond = rng.random(s1) < 0.5
-    return [np.asarray(cond), arr(rng, s1, cplx=cplx), arr(rng, s2, cplx=cplx)]
+def _where_gen(draw, k, cplx):
+    s1, s2 = binary_shapes(draw, k)
+    cond = draw.mask(s1)
+    return [np.asarray(cond), arr(draw, s1, cplx=cplx), arr(draw, s2, cplx=cplx)]
 
 
 case("where", lambda xp, c, a, b: xp.where(c, a, b), _where_gen, complex=True, linear=True)
@@ -228,21 +224,21 @@ def _broadcast_arrays(xp, a, b):
 
 case("broadcast_arrays", _broadcast_arrays, binary(), complex=True, linear=True)
 case("concat", lambda xp, a, b: xp.concat([a, b], axis=0),
-     lambda rng, k, c: [arr(rng, (2, 3), cplx=c), arr(rng, ((0, 1, 4)[k % 3], 3), cplx=c)],
+     lambda draw, k, c: [arr(draw, (2, 3), cplx=c), arr(draw, ((0, 1, 4)[k % 3], 3), cplx=c)],
      complex=True, linear=True)
 case("stack", lambda xp, a, b: xp.stack([a, b], axis=-1),
-     lambda rng, k, c: [arr(rng, s, cplx=c) for s in [unary_shape(rng, k)] * 2],
+     lambda draw, k, c: [arr(draw, s, cplx=c) for s in [unary_shape(draw, k)] * 2],
      complex=True, linear=True)
 case("expand_dims", lambda xp, x: xp.expand_dims(x, axis=0), unary(), complex=True, linear=True)
-case("flip", lambda xp, x: xp.flip(x, axis=-1), unary(shapes=ND_SHAPES), complex=True, linear=True)
-case("moveaxis", lambda xp, x: xp.moveaxis(x, 0, -1), unary(shapes=ND_SHAPES), complex=True,
+case("flip", lambda xp, x: xp.flip(x, axis=-1), unary(shapes=ND), complex=True, linear=True)
+case("moveaxis", lambda xp, x: xp.moveaxis(x, 0, -1), unary(shapes=ND), complex=True,
      linear=True)
 case("permute_dims", lambda xp, x: xp.permute_dims(x, tuple(range(x.ndim))[::-1]), unary(),
      complex=True, linear=True)
-case("repeat", lambda xp, x: xp.repeat(x, 2, axis=0), unary(shapes=ND_SHAPES), complex=True,
+case("repeat", lambda xp, x: xp.repeat(x, 2, axis=0), unary(shapes=ND), complex=True,
      linear=True)
 case("reshape", lambda xp, x: xp.reshape(x, (-1,)), unary(), complex=True, linear=True)
-case("roll", lambda xp, x: xp.roll(x, 1, axis=0), unary(shapes=ND_SHAPES), complex=True, linear=True)
+case("roll", lambda xp, x: xp.roll(x, 1, axis=0), unary(shapes=ND), complex=True, linear=True)
 case("squeeze", lambda xp, x: xp.squeeze(x, axis=0),
      unary(shapes=[(1, 3), (1,), (1, 0), (1, 2, 2)]), complex=True, linear=True)
 case("tile", lambda xp, x: xp.tile(x, (2,) * max(x.ndim, 1)), unary(), complex=True, linear=True,
@@ -271,7 +267,7 @@ def _getitem(xp, x, key_kind):
 
 
 case("getitem", lambda xp, x, kk: _getitem(xp, x, kk),
-     lambda rng, k, c: [arr(rng, [(3, 4), (2, 3, 2), (3, 0), (2, 3)][k % 4], cplx=c), k % 4],
+     lambda draw, k, c: [arr(draw, [(3, 4), (2, 3, 2), (3, 0), (2, 3)][k % 4], cplx=c), k % 4],
      complex=True, linear=True)
 
 
@@ -286,35 +282,35 @@ def _setitem(xp, x, v, idx):
 
 
 case("setitem", _setitem,
-     lambda rng, k, c: [arr(rng, (4, 3), cplx=c), arr(rng, [(2, 3), (3,), (1, 3)][k % 3], cplx=c), 0],
+     lambda draw, k, c: [arr(draw, (4, 3), cplx=c), arr(draw, [(2, 3), (3,), (1, 3)][k % 3], cplx=c), 0],
      complex=True, linear=True)
 case("take", lambda xp, x, i: xp.take(x, i, axis=0),
-     lambda rng, k, c: [arr(rng, (4, 3)[: 2 - (k % 2)], cplx=c),
+     lambda draw, k, c: [arr(draw, (4, 3)[: 2 - (k % 2)], cplx=c),
                         np.asarray([3, 0, 0, 2][: 4 - 2 * (k % 3 == 2)], dtype=np.int64)],
      complex=True, linear=True)
 case("take_along_axis", lambda xp, x, i: xp.take_along_axis(x, i, axis=-1),
-     lambda rng, k, c: [arr(rng, (3, 4), cplx=c),
-                        rng.integers(0, 4, size=(3, (5, 1, 0)[k % 3])).astype(np.int64)],
+     lambda draw, k, c: [arr(draw, (3, 4), cplx=c),
+                        draw.ints(0, 3, (3, (5, 1, 0)[k % 3]))],
      complex=True, linear=True)
 
 # -- searching, sorting, sets --------------------------------------------------------
 
 
 def _distinct(shapes):
-    def gen(rng, k, cplx):
-        shape = unary_shape(rng, k, shapes)
+    def gen(draw, k, cplx):
+        shape = unary_shape(draw, k, shapes)
         n = int(np.prod(shape))
-        vals = (rng.permutation(max(n, 1))[:n] + rng.uniform(0.1, 0.9, n)) * 0.5
+        vals = (draw.permutation(max(n, 1))[:n] + draw.floats(0.1, 0.9, (n,))) * 0.5
         return [np.asarray(vals.reshape(shape))]
     return gen
 
 
-case("sort", lambda xp, x: xp.sort(x, axis=-1), _distinct(ND_SHAPES), linear=True)
-case("unique_values", lambda xp, x: xp.unique_values(x), _distinct(UNARY_SHAPES), linear=True)
-case("unique_all", lambda xp, x: xp.unique_all(x).values, _distinct(UNARY_SHAPES), linear=True)
-case("unique_counts", lambda xp, x: xp.unique_counts(x).values, _distinct(UNARY_SHAPES),
+case("sort", lambda xp, x: xp.sort(x, axis=-1), _distinct(ND), linear=True)
+case("unique_values", lambda xp, x: xp.unique_values(x), _distinct(ANY), linear=True)
+case("unique_all", lambda xp, x: xp.unique_all(x).values, _distinct(ANY), linear=True)
+case("unique_counts", lambda xp, x: xp.unique_counts(x).values, _distinct(ANY),
      linear=True)
-case("unique_inverse", lambda xp, x: xp.unique_inverse(x).values, _distinct(UNARY_SHAPES),
+case("unique_inverse", lambda xp, x: xp.unique_inverse(x).values, _distinct(ANY),
      linear=True)
 
 # -- statistical ---------------------------------------------------------------------
@@ -332,35 +328,35 @@ case("max", lambda xp, x: xp.max(x, axis=-1) if x.ndim else xp.max(x), _distinct
      linear=True)
 case("min", lambda xp, x: xp.min(x, axis=0) if x.ndim else xp.min(x), _distinct([(2, 3), (), (4,)]),
      linear=True)
-case("cumulative_sum", lambda xp, x: xp.cumulative_sum(x, axis=-1), unary(shapes=ND_SHAPES),
+case("cumulative_sum", lambda xp, x: xp.cumulative_sum(x, axis=-1), unary(shapes=ND),
      complex=True, linear=True)
 case("cumulative_prod", lambda xp, x: xp.cumulative_prod(x, axis=-1),
-     unary(shapes=ND_SHAPES, sign=True), complex=True)
-case("diff", lambda xp, x: xp.diff(x, axis=-1), unary(shapes=ND_SHAPES), complex=True,
+     unary(shapes=ND, sign=True), complex=True)
+case("diff", lambda xp, x: xp.diff(x, axis=-1), unary(shapes=ND), complex=True,
      linear=True)
 
 # -- linear algebra ------------------------------------------------------------------
 
 
-def _matmul_gen(rng, k, cplx):
+def _matmul_gen(draw, k, cplx):
     pairs = [((2, 3), (3, 4)), ((3,), (3,)), ((0, 3), (3, 2)), ((2, 1, 3, 4), (5, 4, 2)),
              ((3,), (3, 2))]
     s1, s2 = pairs[k % len(pairs)]
-    return [arr(rng, s1, cplx=cplx), arr(rng, s2, cplx=cplx)]
+    return [arr(draw, s1, cplx=cplx), arr(draw, s2, cplx=cplx)]
 
 
 case("matmul", lambda xp, a, b: xp.matmul(a, b), _matmul_gen, complex=True)
 case("outer", lambda xp, a, b: xp.linalg.outer(a, b),
-     lambda rng, k, c: [arr(rng, (3,), cplx=c), arr(rng, ((4,), (1,), (0,))[k % 3], cplx=c)],
+     lambda draw, k, c: [arr(draw, (3,), cplx=c), arr(draw, ((4,), (1,), (0,))[k % 3], cplx=c)],
      complex=True)
 case("tensordot", lambda xp, a, b: xp.tensordot(a, b, axes=1),
-     lambda rng, k, c: [arr(rng, (2, 3), cplx=c), arr(rng, ((3, 4), (3,), (3, 0))[k % 3], cplx=c)],
+     lambda draw, k, c: [arr(draw, (2, 3), cplx=c), arr(draw, ((3, 4), (3,), (3, 0))[k % 3], cplx=c)],
      complex=True)
 case("vecdot", lambda xp, a, b: xp.vecdot(a, b, axis=-1),
-     lambda rng, k, c: [arr(rng, s, cplx=c) for s in [((2, 3), (3,)), ((4,), (2, 4)), ((0, 3), (1, 3))][k % 3]],
+     lambda draw, k, c: [arr(draw, s, cplx=c) for s in [((2, 3), (3,)), ((4,), (2, 4)), ((0, 3), (1, 3))][k % 3]],
      complex=True)
 case("cross", lambda xp, a, b: xp.linalg.cross(a, b),
-     lambda rng, k, c: [arr(rng, ((3,), (2, 3), (0, 3))[k % 3]), arr(rng, (3,))])
+     lambda draw, k, c: [arr(draw, ((3,), (2, 3), (0, 3))[k % 3]), arr(draw, (3,))])
 case("matrix_transpose", lambda xp, x: xp.matrix_transpose(x), unary(shapes=_MAT_SHAPES),
      complex=True, linear=True)
 case("diagonal", lambda xp, x: xp.linalg.diagonal(x, offset=k_off(x)), unary(shapes=_MAT_SHAPES),
@@ -376,10 +372,10 @@ case("trace", lambda xp, x: xp.linalg.trace(x), unary(shapes=[(3, 3), (2, 3, 4),
 case("det", lambda xp, x: xp.linalg.det(x), square_matrix(), complex=True)
 case("inv", lambda xp, x: xp.linalg.inv(x), square_matrix(), complex=True)
 case("pinv", lambda xp, x: xp.linalg.pinv(x),
-     lambda rng, k, c: [arr(rng, ((3, 2), (2, 4), (2, 3, 3))[k % 3], cplx=c) + np.eye(*((3, 2), (2, 4), (3, 3))[k % 3])],
+     lambda draw, k, c: [arr(draw, ((3, 2), (2, 4), (2, 3, 3))[k % 3], cplx=c) + np.eye(*((3, 2), (2, 4), (3, 3))[k % 3])],
      complex=True)
 case("solve", lambda xp, a, b: xp.linalg.solve(a, b),
-     lambda rng, k, c: square_matrix((3,), batch=False)(rng, 0, c) + [arr(rng, ((3, 2), (3, 1), (3, 0))[k % 3], cplx=c)],
+     lambda draw, k, c: square_matrix((3,), batch=False)(draw, 0, c) + [arr(draw, ((3, 2), (3, 1), (3, 0))[k % 3], cplx=c)],
      complex=True)
 case("cholesky", lambda xp, x: xp.linalg.cholesky(_herm(xp, x)), square_matrix(spd=True),
      complex=True)
@@ -393,23 +389,23 @@ def _slogdet(xp, x):
 case("slogdet", _slogdet, square_matrix(), complex=True)
 
 
-def _matrix_power_gen(rng, k, cplx):
-    return square_matrix()(rng, k, cplx) + [(3, -2, 0, 1)[k % 4]]
+def _matrix_power_gen(draw, k, cplx):
+    return square_matrix()(draw, k, cplx) + [(3, -2, 0, 1)[k % 4]]
 
 
 case("matrix_power", lambda xp, x, n: xp.linalg.matrix_power(x, n), _matrix_power_gen,
      complex=True)
 
 
-def _matrix_norm_gen(rng, k, cplx):
+def _matrix_norm_gen(draw, k, cplx):
     shape = ((3, 4), (2, 3, 3), (4, 2), (3, 3), (3, 3))[k % 5]
-    return [arr(rng, shape, cplx=cplx), ("fro", "nuc", 2, 1, -np.inf)[k % 5]]
+    return [arr(draw, shape, cplx=cplx), ("fro", "nuc", 2, 1, -np.inf)[k % 5]]
 
 
 case("matrix_norm", lambda xp, x, o: xp.linalg.matrix_norm(x, ord=o), _matrix_norm_gen,
      complex=True)
 case("vector_norm", lambda xp, x, o: xp.linalg.vector_norm(x, ord=o),
-     lambda rng, k, c: [signed(rng, unary_shape(rng, k), cplx=c), (2, 1, 3.0, np.inf)[k % 4]],
+     lambda draw, k, c: [signed(draw, unary_shape(draw, k), cplx=c), (2, 1, 3.0, np.inf)[k % 4]],
      complex=True)
 
 
@@ -418,7 +414,13 @@ def _qr(xp, x):
     return xp.concat([q, r], axis=-2)
 
 
-case("qr", _qr, lambda rng, k, c: [arr(rng, ((4, 3), (3, 3), (2, 4, 2))[k % 3], cplx=c)],
+def _full_rank(draw, shape, cplx):
+    """A matrix (or a stack) of full column rank: Hypothesis's values alone may be
+    rank-deficient (tiny or repeated entries), where a factorization has no derivative."""
+    return arr(draw, shape, -1, 1, cplx) + 2 * np.eye(*shape[-2:])
+
+
+case("qr", _qr, lambda draw, k, c: [_full_rank(draw, ((4, 3), (3, 3), (2, 4, 2))[k % 3], c)],
      complex=True)
 
 
@@ -428,10 +430,10 @@ def _svd(xp, x):
     return xp.concat([flat(s), flat(xp.square(xp.abs(u))), flat(xp.square(xp.abs(vh)))])
 
 
-case("svd", _svd, lambda rng, k, c: [arr(rng, ((3, 2), (3, 3), (2, 4))[k % 3], cplx=c)],
+case("svd", _svd, lambda draw, k, c: [arr(draw, ((3, 2), (3, 3), (2, 4))[k % 3], cplx=c)],
      complex=True)
 case("svdvals", lambda xp, x: xp.linalg.svdvals(x),
-     lambda rng, k, c: [arr(rng, ((3, 2), (2, 3, 3), (2, 4))[k % 3], cplx=c)], complex=True)
+     lambda draw, k, c: [arr(draw, ((3, 2), (2, 3, 3), (2, 4))[k % 3], cplx=c)], complex=True)
 
 
 def _eigh(xp, x):

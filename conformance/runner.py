@@ -14,7 +14,6 @@ import zlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-import numpy as np
 
 DEFAULT_BACKENDS = ("numpy", "array_api_strict", "torch", "jax", "dask", "cupy")
 DEFAULT_DTYPES = ("float64", "complex128")
@@ -139,7 +138,7 @@ def _worker_setup(torch_device):
 def _row(name, task):
     """One function's row of the matrix, and the seconds it took."""
     import arraygrad as ag
-    from . import check
+    from . import check, draws
     from .cases import CASES, JAX_SKIPPED, KNOWN_BUGS
 
     backends, not_run, dtypes, examples, seed = task
@@ -161,11 +160,13 @@ def _row(name, task):
         cplx = dtype.startswith("complex")
         if (cplx and not case.complex) or (not cplx and not case.real):
             continue
-        for k in range(examples):
-            rng = np.random.default_rng([seed, k, zlib.crc32(name.encode())])
+        drawn = draws.examples(lambda draw, k: case.gen(draw, k, cplx), examples,
+                               seed=zlib.crc32(f"{seed} {name} {dtype}".encode()))
+        for k, args in enumerate(drawn):
             where0 = f"{dtype} ex{k}"
             try:
-                args = case.gen(rng, k, cplx)
+                if isinstance(args, Exception):
+                    raise args
                 ref = check.Reference(case, args, dtype, seed=[seed, k, zlib.crc32(name.encode()) + 1],
                                       want_hvp=not case.linear)
             except Exception as exc:

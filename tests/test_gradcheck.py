@@ -17,6 +17,7 @@ from gradcheck_utils import Cube, _differentiable_inputs, host, leaf, make_args,
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # the conformance package, for its cases
     sys.path.insert(0, str(ROOT))
+from conformance import draws  # noqa: E402
 from conformance.cases import CASES  # noqa: E402
 
 F64 = ag.float64
@@ -234,7 +235,7 @@ NONLINEAR = sorted(name for name, case in CASES.items() if not case.linear)
 
 
 def _case_args(case, example, cplx):
-    args = case.gen(np.random.default_rng(example), example, cplx)
+    args = draws.example(lambda draw, k: case.gen(draw, k, cplx), example, seed=example)
     return make_args(args, _differentiable_inputs(args))
 
 

@@ -9,6 +9,8 @@ own ops; Dask stays lazy.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -18,7 +20,8 @@ import arraygrad as ag
 scipy_special = pytest.importorskip("scipy.special")
 from scipy.special import _support_alternative_backends as _alternatives  # noqa: E402
 
-from conformance.cases_special import _OTHERS, _UNARY, A, draw  # noqa: E402
+from conformance.cases_special import _OTHERS, _UNARY, A, arguments  # noqa: E402
+from conformance.draws import example  # noqa: E402
 from test_lazy import CountingScheduler  # noqa: E402
 
 SCIPY_NAMES = sorted(f.name for f in _alternatives._special_funcs)
@@ -37,9 +40,9 @@ def test_every_scipy_alternative_backend_function_is_here():
 
 
 def _arguments(name):
-    """SciPy-ready NumPy arguments inside the function's domain (example 0: a 2 x 3
-    array, or broadcasting pairs)."""
-    return draw(*SPECS[name])(np.random.default_rng(7), 0, False)
+    """SciPy-ready NumPy arguments inside the function's domain (conformance example 0:
+    an ordinary shape, or a broadcasting pair)."""
+    return example(lambda draw, k: arguments(*SPECS[name])(draw, k, False), 0, seed=7)
 
 
 def _tensor(a, requires_grad=False):
@@ -169,3 +172,15 @@ def test_a_function_the_backend_lacks_is_named_with_the_backend():
     funcs = SpecialFunctions("cupy", np, {"special": {"module": "math"}}, np.asarray)
     with pytest.raises(SpecialFunctionUnavailable, match=r"'gammaln'.*'cupy' backend"):
         funcs.gammaln
+
+
+def test_xlogy_derivative_in_x_at_x_zero_is_log_y():
+    """Found by the Hypothesis-drawn conformance inputs: d/dx x log(y) is log(y) at x = 0
+    too (PyTorch and JAX agree); only at x = 0, y = 0 is it taken as 0 instead of -inf."""
+    x = ag.asarray([0.0, 0.0, 1.0], requires_grad=True)
+    y = ag.asarray([0.5, 0.0, 2.0])
+    ag.sum(ag.special.xlogy(x, y)).backward()
+    assert np.allclose(x.grad.numpy(), [math.log(0.5), 0.0, math.log(2.0)])
+    x = ag.asarray([0.0], requires_grad=True)
+    ag.sum(ag.special.xlog1py(x, ag.asarray([1.0]))).backward()
+    assert np.allclose(x.grad.numpy(), [math.log(2.0)])

@@ -257,20 +257,21 @@ def entr(x, /):
     """-x * log(x) for x > 0, 0 at 0, -inf below."""
 
 
-def _where_x_nonzero(xp, x, value):
-    """``value`` where ``x`` is not 0, and 0 where it is (0 * log(y) is taken as 0)."""
-    return xp.where(x == 0, xp.zeros_like(value), value)
+def _log_or_zero_at_origin(xp, x, log_y):
+    """d/dx of x * log(y): log(y), except at x = 0 with log(y) = -inf, where the function
+    (0 there, -inf beside) has no derivative and the gradient is taken as 0, not -inf."""
+    return xp.where((x == 0) & xp.isinf(log_y), xp.zeros_like(log_y), log_y)
 
 
 @special(zero_safe=True,
-         x=lambda xp, g, x, y: g * _where_x_nonzero(xp, x, xp.log(y)),
+         x=lambda xp, g, x, y: g * _log_or_zero_at_origin(xp, x, xp.log(y)),
          y=lambda xp, g, x, y: g * x / y)
 def xlogy(x, y, /):
     """x * log(y), 0 where x is 0."""
 
 
 @special(zero_safe=True,
-         x=lambda xp, g, x, y: g * _where_x_nonzero(xp, x, xp.log1p(y)),
+         x=lambda xp, g, x, y: g * _log_or_zero_at_origin(xp, x, xp.log1p(y)),
          y=lambda xp, g, x, y: g * x / (1 + y))
 def xlog1py(x, y, /):
     """x * log1p(y), 0 where x is 0."""
@@ -758,14 +759,15 @@ def i0e(x, /):
     """exp(-|x|) * i0(x)."""
 
 
-@special(x=lambda xp, g, x: g * _at_zero(
-    xp, x, 0.5, lambda s: xp.special.i0(s) - xp.special.i1(s) / s))
+@special(x=lambda xp, g, x: g * _near_zero(
+    xp, x, lambda x: 0.5 + 3 * x * x / 16, lambda s: xp.special.i0(s) - xp.special.i1(s) / s))
 def i1(x, /):
     """The modified Bessel function of the first kind of order 1."""
 
 
-@special(x=lambda xp, g, x: g * _at_zero(
-    xp, x, 0.5, lambda s: xp.special.i0e(s) - xp.special.i1e(s) * (1 / s + xp.sign(s))))
+@special(x=lambda xp, g, x: g * _near_zero(
+    xp, x, lambda x: 0.5 - xp.abs(x) + 15 * x * x / 16,
+    lambda s: xp.special.i0e(s) - xp.special.i1e(s) * (1 / s + xp.sign(s))))
 def i1e(x, /):
     """exp(-|x|) * i1(x)."""
 
@@ -775,8 +777,8 @@ def j0(x, /):
     """The Bessel function of the first kind of order 0."""
 
 
-@special(x=lambda xp, g, x: g * _at_zero(
-    xp, x, 0.5, lambda s: xp.special.j0(s) - xp.special.j1(s) / s))
+@special(x=lambda xp, g, x: g * _near_zero(
+    xp, x, lambda x: 0.5 - 3 * x * x / 16, lambda s: xp.special.j0(s) - xp.special.j1(s) / s))
 def j1(x, /):
     """The Bessel function of the first kind of order 1."""
 
@@ -919,28 +921,33 @@ def sinc(x, /):
     """The normalized sinc function, sin(pi x) / (pi x), 1 at 0."""
 
 
-@special(zero_safe=True, z=lambda xp, g, z: g * xp.conj(_at_zero(
-    xp, 1 - z, -1.0, lambda one_minus_z: xp.log(1 - one_minus_z) / one_minus_z)))
+@special(zero_safe=True, z=lambda xp, g, z: g * xp.conj(_near_zero(
+    xp, 1 - z, lambda u: -1 - u / 2 - u * u / 3, lambda u: xp.log1p(-u) / u)))
 def spence(z, /):
     """Spence's function (the dilogarithm), integral of log(t) / (1 - t) from 1 to z."""
 
 
-@special(zero_safe=True, m=lambda xp, g, m: g * _at_zero(
-    xp, m, math.pi / 8, lambda s: (xp.special.ellipe(s) - (1 - s) * xp.special.ellipk(s))
-    / (2 * s * (1 - s))))
+def _dK_dm(xp, m):
+    """K'(m) = (E - (1 - m) K) / (2 m (1 - m)); near m = 0 the series of K,
+    pi/2 (1 + m/4 + 9 m**2/64 + 25 m**3/256 + ...), differentiated."""
+    return _near_zero(
+        xp, m, lambda m: math.pi / 2 * (0.25 + 9 * m / 32 + 75 * m * m / 256),
+        lambda s: (xp.special.ellipe(s) - (1 - s) * xp.special.ellipk(s)) / (2 * s * (1 - s)))
+
+
+@special(zero_safe=True, m=lambda xp, g, m: g * _dK_dm(xp, m))
 def ellipk(m, /):
     """The complete elliptic integral of the first kind, K(m)."""
 
 
-@special(zero_safe=True, p=lambda xp, g, p: -g * _at_zero(
-    xp, 1 - p, math.pi / 8, lambda m: (xp.special.ellipe(m) - (1 - m) * xp.special.ellipk(m))
-    / (2 * m * (1 - m))))
+@special(zero_safe=True, p=lambda xp, g, p: -g * _dK_dm(xp, 1 - p))
 def ellipkm1(p, /):
     """K(1 - p), accurate near p = 0."""
 
 
-@special(zero_safe=True, m=lambda xp, g, m: g * _at_zero(
-    xp, m, -math.pi / 8, lambda s: (xp.special.ellipe(s) - xp.special.ellipk(s)) / (2 * s)))
+@special(zero_safe=True, m=lambda xp, g, m: g * _near_zero(
+    xp, m, lambda m: -math.pi / 2 * (0.25 + 3 * m / 32 + 15 * m * m / 256),
+    lambda s: (xp.special.ellipe(s) - xp.special.ellipk(s)) / (2 * s)))
 def ellipe(m, /):
     """The complete elliptic integral of the second kind, E(m)."""
 
