@@ -7,7 +7,8 @@ The backend is chosen by configuration, never by editing code:
 * ``with arraygrad.use_backend(name):`` for a block (per thread and per asyncio task).
 
 Tensors made from an existing backend array keep that array's backend. The facts about
-each backend live in its profile (``arraygrad/backends/<name>.toml``).
+each backend live in its profile, the project's ``backends/<name>.toml`` (see
+``backends.profile_dir`` for where an installed copy finds them).
 """
 from __future__ import annotations
 

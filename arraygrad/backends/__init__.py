@@ -1,11 +1,14 @@
 """Backend profiles: the declarative facts about each array library, and the few
 adapters the Array API standard leaves to the implementation.
 
-Each ``<name>.toml`` beside this file is one backend's profile (see numpy.toml for
-the fields). The profiles ship inside the wheel so that the package, the tests and
-the conformance suite read the same files. The adapters below are the only
-backend-specific code in arraygrad: how to make a host NumPy copy, when an array may
-be written in place, and how to take in a foreign array.
+Each ``<name>.toml`` in the project's top-level ``backends/`` folder is one backend's
+profile (see numpy.toml for the fields); ``profile_dir`` says where they are found:
+inside an installed package (the wheel carries them as ``arraygrad/_profiles/``), or
+the project's ``backends/`` itself when arraygrad runs from its source tree (a checkout
+or an editable install). The package, the tests and the conformance suite read the
+same files. The adapters below are the only backend-specific code in arraygrad: how
+to make a host NumPy copy, when an array may be written in place, and how to take in a
+foreign array.
 """
 from __future__ import annotations
 
@@ -20,17 +23,42 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-PROFILE_DIR = Path(__file__).parent
+# The arraygrad package folder, and the folder inside it where the wheel puts the
+# profiles (pyproject.toml maps the project's backends/ there).
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+INSTALLED_PROFILES = "_profiles"
+
+
+def profile_dir(package_dir: Path = PACKAGE_DIR) -> Path:
+    """The folder of backend profiles: ``arraygrad/_profiles/`` in an installed wheel,
+    else the project's ``backends/`` beside the package in a source tree (a checkout,
+    or an editable install, which imports the package from the checkout)."""
+    installed = package_dir / INSTALLED_PROFILES
+    if installed.is_dir():
+        return installed
+    source = package_dir.parent / "backends"
+    # The source tree's pyproject.toml beside it: never some other "backends" folder
+    # (say, a package of that name in site-packages).
+    if source.is_dir() and (package_dir.parent / "pyproject.toml").is_file():
+        return source
+    raise FileNotFoundError(
+        f"arraygrad's backend profiles are missing: looked in {installed} (an installed "
+        f"wheel) and {source} (a source checkout, beside pyproject.toml). Reinstall "
+        f"arraygrad, or run it from a complete checkout.")
 
 
 @cache
 def profiles() -> dict[str, dict]:
     """Every backend profile, keyed by backend name, in a stable order."""
+    folder = profile_dir()
     found = {}
-    for path in sorted(PROFILE_DIR.glob("*.toml")):
+    for path in sorted(folder.glob("*.toml")):
         with path.open("rb") as f:
             profile = tomllib.load(f)
         found[profile["name"]] = profile
+    if not found:
+        raise FileNotFoundError(f"arraygrad's backend profiles are missing: no *.toml "
+                                f"in {folder}")
     return found
 
 
