@@ -165,7 +165,9 @@ case("add", lambda xp, a, b: xp.add(a, b), binary(), complex=True, linear=True)
 case("subtract", lambda xp, a, b: xp.subtract(a, b), binary(), complex=True, linear=True)
 case("multiply", lambda xp, a, b: xp.multiply(a, b), binary(), complex=True)
 case("divide", lambda xp, a, b: xp.divide(a, b), binary(sign2=True, r2=(0.3, 2.0)), complex=True)
-case("atan2", lambda xp, a, b: xp.atan2(a, b), binary(sign2=True, r2=(0.3, 2.0)))
+# atan2(a, b) jumps by 2 pi across a = 0 where b < 0 (the branch cut).
+case("atan2", lambda xp, a, b: xp.atan2(a, b),
+     binary(r1=(0.3, 2.0), r2=(0.3, 2.0), sign1=True, sign2=True))
 # copysign(a, b) = |a| sign(b) has a kink at a = 0.
 case("copysign", lambda xp, a, b: xp.copysign(a, b),
      binary(r1=(0.3, 2.0), r2=(0.3, 2.0), sign1=True, sign2=True), linear=True)
@@ -371,8 +373,14 @@ case("trace", lambda xp, x: xp.linalg.trace(x), unary(shapes=[(3, 3), (2, 3, 4),
      complex=True, linear=True)
 case("det", lambda xp, x: xp.linalg.det(x), square_matrix(), complex=True)
 case("inv", lambda xp, x: xp.linalg.inv(x), square_matrix(), complex=True)
+def _full_rank(draw, shape, cplx):
+    """A matrix (or a stack) of full column rank: Hypothesis's values alone may be
+    rank-deficient (tiny or repeated entries), where a factorization has no derivative."""
+    return arr(draw, shape, -1, 1, cplx) + 2 * np.eye(*shape[-2:])
+
+
 case("pinv", lambda xp, x: xp.linalg.pinv(x),
-     lambda draw, k, c: [arr(draw, ((3, 2), (2, 4), (2, 3, 3))[k % 3], cplx=c) + np.eye(*((3, 2), (2, 4), (3, 3))[k % 3])],
+     lambda draw, k, c: [_full_rank(draw, ((3, 2), (2, 4), (2, 3, 3))[k % 3], c)],
      complex=True)
 case("solve", lambda xp, a, b: xp.linalg.solve(a, b),
      lambda draw, k, c: square_matrix((3,), batch=False)(draw, 0, c) + [arr(draw, ((3, 2), (3, 1), (3, 0))[k % 3], cplx=c)],
@@ -412,12 +420,6 @@ case("vector_norm", lambda xp, x, o: xp.linalg.vector_norm(x, ord=o),
 def _qr(xp, x):
     q, r = xp.linalg.qr(x)
     return xp.concat([q, r], axis=-2)
-
-
-def _full_rank(draw, shape, cplx):
-    """A matrix (or a stack) of full column rank: Hypothesis's values alone may be
-    rank-deficient (tiny or repeated entries), where a factorization has no derivative."""
-    return arr(draw, shape, -1, 1, cplx) + 2 * np.eye(*shape[-2:])
 
 
 case("qr", _qr, lambda draw, k, c: [_full_rank(draw, ((4, 3), (3, 3), (2, 4, 2))[k % 3], c)],

@@ -186,6 +186,18 @@ def _row(name, task):
                     jax_grads, _ = check.jax_vjp(case, ref, dtype)
                 except Exception:
                     jax_grads = None
+            # A reference that disagrees with finite differences is wrong itself there
+            # (JAX's boxcox gradient at lambda = 1e-38, NaN in its boxcox1p and expn
+            # gradients): it is noted and not compared, rather than failing arraygrad.
+            for label, grads in (("torch.autograd", torch_grads), ("jax.vjp", jax_grads)):
+                if grads is not None and not check.fd_excess(grads, ref, dtype) <= 1.0:
+                    note = f"{label} disagrees with finite differences at {where0}; not compared"
+                    for b in active:
+                        row[b].notes.append(note)
+                    if label == "torch.autograd":
+                        torch_grads = None
+                    else:
+                        jax_grads = None
             numpy_grads = None
             order = sorted(active, key=lambda b: b != "numpy")
             for b in order:
