@@ -12,6 +12,7 @@ from .backend import current as current_backend
 from .dtypes import (DType, bool, complex64, complex128, float32, float64, int8, int16,
                      int32, int64, uint8, uint16, uint32, uint64)
 import math as _math
+import sys as _sys
 
 from ._tensor import Tensor, asarray, tensor  # first: the operations need Tensor
 from .ops import *  # noqa: F401,F403
@@ -22,6 +23,7 @@ from . import utils, viz  # noqa: E402
 from . import func  # noqa: E402
 
 from .info import __array_namespace_info__  # noqa: E402
+from . import _wiring  # noqa: E402
 
 __array_api_version__ = "2025.12"
 
@@ -53,3 +55,5 @@ __all__ = [
     "float", "double", "cfloat", "cdouble", "long", "int", "short",
     *_ops_all,
 ]
+
+_wiring.install(_sys.modules[__name__])

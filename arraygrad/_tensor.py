@@ -2,8 +2,12 @@
 
 A tensor is ``data`` (an array of its backend) plus where it sits in the graph:
 ``grad_fn`` and ``_output_nr`` for a tensor some operation produced, or nothing for a
-leaf. Operators call the namespace's operations (``arraygrad.ops``); the PyTorch-style
-methods come from ``TorchMethods``.
+leaf. This layer knows arrays and the graph's bookkeeping only; the layers above
+install what needs them: the engine ``backward`` (``autograd.engine``), the hooks
+``register_hook`` and ``register_post_accumulate_grad_hook`` (``autograd.hooks``), the
+operators, indexing, ``.T``/``.mT``/``.real``/``.imag``/``.to_device``, in-place
+arithmetic and PyTorch's methods (``ops.operators``), and ``__array_namespace__``
+(the public package, ``arraygrad._wiring``).
 
 In-place operators never change a value saved for backward. They write into the
 array itself only when nothing else can see it (no saved value, no other tensor, no
@@ -18,17 +22,14 @@ from __future__ import annotations
 
 import math
 import operator
-import sys
 import warnings
 
 import array_api_compat
 
 from . import backend as _backend_mod
 from . import dtypes as _dt
-from .autograd import graph_breaks as _graph_breaks
-from .autograd.grad_mode import is_grad_enabled
+from ._refcount import measure, refs
 from .printing import tensor_repr
-from .torch_methods import TorchMethods
 
 current_backend = _backend_mod.current
 _PY_SCALARS = (int, float, complex)
@@ -46,10 +47,18 @@ CUT_GRAPH = (
     "the computation in arraygrad.")
 
 
-class Tensor(TorchMethods):
+# Called as ``_conversion_check(tensor, "float(tensor)")`` by each conversion to a
+# Python value while graph-break detection is on (autograd.graph_breaks sets it);
+# None while it is off, so a conversion costs one read of it.
+_conversion_check = None
+
+
+class Tensor:
     """An array that records the operations made on it, for automatic differentiation."""
 
-    __slots__ = ("data", "_grad", "grad_fn", "_output_nr", "_requires_grad", "_backend",
+    # The array is in the slot ``_data``, which arraygrad reads and writes directly (a
+    # slot is the cheapest attribute); users read and assign it as ``data`` (below).
+    __slots__ = ("_data", "_grad", "grad_fn", "_output_nr", "_requires_grad", "_backend",
                  "_view", "__weakref__")
 
     # NumPy defers to our reflected operators instead of converting us.
@@ -58,7 +67,7 @@ class Tensor(TorchMethods):
 
     def __init__(self, data, requires_grad: bool = False):
         t = asarray(data)
-        self.data = t.data
+        self._data = t._data
         self._backend = t._backend
         self._grad = None
         self.grad_fn = None
@@ -72,7 +81,7 @@ class Tensor(TorchMethods):
     def _wrap(data, backend, grad_fn=None, output_nr=0, requires_grad=False):
         """A tensor around a backend array (the hot path: no checks)."""
         t = _new(Tensor)
-        t.data = data
+        t._data = data
         t._backend = backend
         t._grad = None
         t.grad_fn = grad_fn
@@ -80,22 +89,6 @@ class Tensor(TorchMethods):
         t._requires_grad = requires_grad
         t._view = None  # see ops.indexing: what a write into this tensor must update
         return t
-
-    @staticmethod
-    def _from_edge(data, backend, edge):
-        """A tensor holding ``data`` at graph position ``edge`` (for saved values)."""
-        if backend is None:
-            backend = _backend_mod.backend_of_array(data)
-        if edge is None:
-            return Tensor._wrap(data, backend)
-        vertex, nr = edge
-        if isinstance(vertex, Tensor):  # a leaf
-            if vertex.data is data:
-                return vertex
-            # The leaf has been written in place since: route through an alias node.
-            from .autograd.function import LeafAlias
-            return Tensor._wrap(data, backend, LeafAlias.of(vertex), 0, True)
-        return Tensor._wrap(data, backend, vertex, nr, True)
 
     # -- autograd attributes -----------------------------------------------------
 
@@ -159,33 +152,15 @@ class Tensor(TorchMethods):
             node._retained = {}
         node._retained[self._output_nr] = weakref.ref(self)
 
-    def register_hook(self, hook):
-        """``hook(grad)`` runs when the gradient of this tensor is computed in backward;
-        it may return a replacement gradient. Returns a handle with ``.remove()``."""
-        from .autograd.hooks import register_tensor_hook
-        return register_tensor_hook(self, hook)
-
-    def register_post_accumulate_grad_hook(self, hook):
-        """``hook(tensor)`` runs after a gradient is accumulated into this leaf's
-        ``.grad``. Returns a handle with ``.remove()``."""
-        from .autograd.hooks import register_post_accumulate_grad_hook
-        return register_post_accumulate_grad_hook(self, hook)
-
     def detach(self) -> "Tensor":
         """The same data, outside the graph."""
-        return Tensor._wrap(self.data, self._backend)
+        return Tensor._wrap(self._data, self._backend)
 
     def detach_(self) -> "Tensor":
         self.grad_fn = None
         self._output_nr = 0
         self._requires_grad = False
         return self
-
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        """Accumulate the gradient of this tensor into the leaves' ``.grad``."""
-        from .autograd.engine import backward
-        backward((self,), None if gradient is None else (gradient,), retain_graph,
-                 create_graph, inputs)
 
     # -- pickling and copying (as PyTorch) ---------------------------------------
 
@@ -195,7 +170,7 @@ class Tensor(TorchMethods):
         that requires grad, as in PyTorch: the graph is not pickled."""
         from .backends import pickle_array
         backend = self._backend.name
-        args = (type(self), backend, pickle_array(backend, self.data), self._requires_grad)
+        args = (type(self), backend, pickle_array(backend, self._data), self._requires_grad)
         state = getattr(self, "__dict__", None)  # a subclass's own attributes
         return (Tensor._unpickle, args, state) if state else (Tensor._unpickle, args)
 
@@ -203,7 +178,7 @@ class Tensor(TorchMethods):
     def _unpickle(cls, backend: str, data, requires_grad: bool):
         t = _new(cls)
         t._backend = _backend_mod.get_backend(backend)
-        t.data = t._backend.adopt(data)
+        t._data = t._backend.adopt(data)
         t._grad = None
         t.grad_fn = None
         t._output_nr = 0
@@ -214,7 +189,7 @@ class Tensor(TorchMethods):
     def __copy__(self):
         """A new leaf with the same data (``copy.copy``): ``requires_grad`` kept, no
         ``.grad``, as PyTorch's."""
-        new = self._unpickle(type(self), self._backend.name, self.data, self._requires_grad)
+        new = self._unpickle(type(self), self._backend.name, self._data, self._requires_grad)
         state = getattr(self, "__dict__", None)
         if state:
             new.__dict__.update(state)
@@ -231,7 +206,7 @@ class Tensor(TorchMethods):
         import copy
         backend = self._backend
         new = self._unpickle(type(self), backend.name,
-                             backend.xp.asarray(self.data, copy=True), self._requires_grad)
+                             backend.xp.asarray(self._data, copy=True), self._requires_grad)
         memo[id(self)] = new
         if self._grad is not None:
             new._grad = copy.deepcopy(self._grad, memo)
@@ -242,25 +217,52 @@ class Tensor(TorchMethods):
 
     # -- array attributes --------------------------------------------------------
 
+    def _set_data(self, array) -> None:
+        """``t.data = array``: any shape and dtype, as in PyTorch (the graph is not told),
+        but an array of the tensor's own backend: one of another backend would only fail
+        later, in some operation or in backward."""
+        backend = self._backend
+        # An array of the type the tensor holds is of the same backend (an array type
+        # belongs to one library): the namespace lookup (about 3 us) is skipped.
+        if type(array) is not type(self._data):
+            if isinstance(array, Tensor) or not array_api_compat.is_array_api_obj(array):
+                raise TypeError(
+                    f"Tensor.data takes an array of the {backend.name!r} backend, not "
+                    f"{type(array).__name__}: assign a tensor's .data, or make an array with "
+                    f"arraygrad.asarray(value, backend={backend.name!r}).data")
+            other = _backend_mod.backend_of_array(array)
+            if other is not backend:
+                raise TypeError(
+                    f"cannot assign an array of the {other.name!r} backend to the .data of a "
+                    f"tensor of the {backend.name!r} backend; convert it first with "
+                    f"arraygrad.asarray(array, backend={backend.name!r}).data")
+        self._data = backend.adopt(array)
+
+    # The getter is a C-level attrgetter of the slot, the cheapest a property can be
+    # (CPython 3.11: about 57 ns a read, a Python getter 74, the slot itself 11), for
+    # users; arraygrad itself reads and writes the slot _data.
+    data = property(operator.attrgetter("_data"), _set_data,
+                    doc="The backend's raw array (a NumPy array, a torch tensor, ...).")
+
     @property
     def shape(self) -> tuple:
         """The sizes of the axes; ``None`` for a size a lazy backend does not know yet
         (Dask's NaN, after a boolean mask), as the standard says."""
         if not self._backend.unknown_sizes:  # the profile's word (Dask's sizes may be NaN)
-            return tuple(self.data.shape)
-        return tuple(None if n != n else n for n in self.data.shape)
+            return tuple(self._data.shape)
+        return tuple(None if n != n else n for n in self._data.shape)
 
     @property
     def dtype(self) -> _dt.DType:
-        return self._backend.dtype_of(self.data)
+        return self._backend.dtype_of(self._data)
 
     @property
     def device(self):
-        return array_api_compat.device(self.data)
+        return array_api_compat.device(self._data)
 
     @property
     def ndim(self) -> int:
-        return len(self.data.shape)
+        return len(self._data.shape)
 
     @property
     def size(self):
@@ -270,56 +272,19 @@ class Tensor(TorchMethods):
             return None
         return math.prod(shape)
 
-    @property
-    def T(self) -> "Tensor":
-        if self.ndim != 2:
-            raise ValueError(f".T needs a 2-d tensor, not {self.ndim}-d; use .mT for stacks "
-                             "of matrices")
-        return _ops.permute_dims(self, (1, 0))
-
-    @property
-    def mT(self) -> "Tensor":
-        return _ops.matrix_transpose(self)
-
-    # NumPy and PyTorch arrays carry ``.real`` and ``.imag`` as attributes, and code
-    # written for them uses them (SciPy's signal.minimum_phase takes ``h.real``): the
-    # namespace's recorded ``real``/``imag``, so that they are differentiable. They are
-    # new tensors, not views: writing into one does not write the complex tensor.
-    @property
-    def real(self) -> "Tensor":
-        """The real part; for a real tensor, its values (still recorded, as PyTorch)."""
-        return _ops.real(self)
-
-    @property
-    def imag(self) -> "Tensor":
-        """The imaginary part; a real tensor has none (PyTorch's error, where NumPy would
-        give zeros that no write could change)."""
-        if self.dtype.kind != "complex floating":
-            raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
-        return _ops.imag(self)
-
-    def to_device(self, device, /, *, stream=None) -> "Tensor":
-        return _ops.to_device(self, device, stream=stream)
-
-    def __array_namespace__(self, /, *, api_version=None):
-        if api_version not in (None, "2021.12", "2022.12", "2023.12", "2024.12", "2025.12"):
-            raise ValueError(f"arraygrad does not implement Array API version {api_version!r}")
-        import arraygrad
-        return arraygrad
-
     # -- leaving arraygrad -------------------------------------------------------
 
     def _host(self, what: str):
         if self._requires_grad:
             raise RuntimeError(CUT_GRAPH.format(what=what))
-        return self._backend.to_host(self.data)
+        return self._backend.to_host(self._data)
 
     def numpy(self):
         """A host NumPy copy of the values, from any backend and device."""
         if self._requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
-        return self._backend.to_host(self.data).copy()
+        return self._backend.to_host(self._data).copy()
 
     def __array__(self, dtype=None, copy=None):
         host = self._host("NumPy array")
@@ -353,7 +318,7 @@ class Tensor(TorchMethods):
     def _dlpack_source(self):
         """The array to export: the data itself, or a host copy where the backend has
         no DLPack (Dask) or the data is a NumPy scalar."""
-        data = self.data
+        data = self._data
         return data if hasattr(data, "__dlpack__") else self._backend.to_host(data)
 
     # Each conversion to a Python value checks for a graph break only while detection
@@ -361,12 +326,12 @@ class Tensor(TorchMethods):
 
     def item(self):
         """The single value as a Python number."""
-        if _graph_breaks.ENABLED:
-            _graph_breaks.check(self, "tensor.item()")
+        if _conversion_check is not None:
+            _conversion_check(self, "tensor.item()")
         if self.size != 1:
             raise RuntimeError(f"a Tensor with {self.size} elements cannot be converted to Scalar")
         kind = self.dtype.kind
-        value = self._backend.xp.reshape(self.data, ()) if self.ndim else self.data
+        value = self._backend.xp.reshape(self._data, ()) if self.ndim else self._data
         if kind == "bool":
             return bool(value)
         if kind in ("signed integer", "unsigned integer"):
@@ -376,34 +341,34 @@ class Tensor(TorchMethods):
         return complex(value)
 
     def tolist(self):
-        if _graph_breaks.ENABLED:
-            _graph_breaks.check(self, "tensor.tolist()")
-        return self._backend.to_host(self.data).tolist()
+        if _conversion_check is not None:
+            _conversion_check(self, "tensor.tolist()")
+        return self._backend.to_host(self._data).tolist()
 
     def __bool__(self) -> bool:
-        if _graph_breaks.ENABLED:
-            _graph_breaks.check(self, "bool(tensor)")
-        return bool(self.data)
+        if _conversion_check is not None:
+            _conversion_check(self, "bool(tensor)")
+        return bool(self._data)
 
     def __float__(self) -> float:
-        if _graph_breaks.ENABLED:
-            _graph_breaks.check(self, "float(tensor)")
-        return float(self.data)
+        if _conversion_check is not None:
+            _conversion_check(self, "float(tensor)")
+        return float(self._data)
 
     def __int__(self) -> int:
-        if _graph_breaks.ENABLED:
-            _graph_breaks.check(self, "int(tensor)")
-        return int(self.data)
+        if _conversion_check is not None:
+            _conversion_check(self, "int(tensor)")
+        return int(self._data)
 
     def __complex__(self) -> complex:
-        if _graph_breaks.ENABLED:
-            _graph_breaks.check(self, "complex(tensor)")
-        return complex(self.data)
+        if _conversion_check is not None:
+            _conversion_check(self, "complex(tensor)")
+        return complex(self._data)
 
     def __index__(self) -> int:
-        if _graph_breaks.ENABLED:
-            _graph_breaks.check(self, "operator.index(tensor)")
-        return operator.index(self.data)
+        if _conversion_check is not None:
+            _conversion_check(self, "operator.index(tensor)")
+        return operator.index(self._data)
 
     def __len__(self) -> int:
         if not self.ndim:
@@ -418,7 +383,7 @@ class Tensor(TorchMethods):
     def __repr__(self) -> str:
         backend = self._backend
         dtype = self.dtype
-        host = backend.to_host(self.data)
+        host = backend.to_host(self._data)
         hidden = (backend.default_float,) if host.size == 0 else (
             backend.default_float, backend.default_complex, backend.default_int, _dt.bool)
         suffixes = []
@@ -436,122 +401,37 @@ class Tensor(TorchMethods):
             return format(self.item(), spec)
         return repr(self)
 
-    # -- operators ---------------------------------------------------------------
-
-    def __getitem__(self, key):
-        return _ops.getitem(self, key)
-
-    def __setitem__(self, key, value):
-        if self._view is None:  # no view and none of it: the write itself, one call less
-            _setitem(self, key, value)
-        else:
-            _ops.setitem(self, key, value)
-
-    def _inplace(self, fn, other):
-        """``self <op>= other``. Written into the array itself when nobody else can see
-        it and nothing is recorded; otherwise computed anew, and the tensor rebound to
-        the new array (and, when recording, to the new node): values saved for backward
-        stay intact either way. The dtype and shape never change (a float of another
-        precision is cast back, as NumPy and PyTorch do)."""
-        if not _is_operand(other):
-            return NotImplemented
-        other_is_tensor = isinstance(other, Tensor)
-        if other_is_tensor and other._backend is not self._backend:
-            raise mixed_backends(fn.__name__, self._backend, other._backend)
-        recording = is_grad_enabled() and (
-            self._requires_grad or other_is_tensor and other._requires_grad)
-        if not recording:
-            if _refs(self) <= _PRIVATE_REFS and self._backend.owns_buffer(self.data):
-                old = self.data
-                new = _IN_PLACE[fn](old, other.data if other_is_tensor else other)
-                if new is not old:  # an immutable backend (JAX, Dask) made a new array
-                    new = _fit_inplace(self, Tensor._wrap(new, self._backend), fn).data
-                self.data = new
-            else:
-                self.data = _fit_inplace(self, fn(self, other), fn).data
-            return self
-        if self.grad_fn is None and self._requires_grad:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an "
-                               "in-place operation.")
-        self._rebind(_fit_inplace(self, fn(self, other), fn))
-        return self
+    def _holds_private_data(self) -> bool:
+        """Whether this tensor's slot is the only holder of its array, so that writing
+        into the array changes nothing anyone else sees (no saved value, no other
+        tensor, no user reference)."""
+        return refs(self._data) <= _PRIVATE_DATA_REFS
 
     def _rebind(self, result: "Tensor") -> None:
         """Become ``result``: its data and its place in the graph."""
-        self.data = result.data
+        self._data = result._data
         self.grad_fn = result.grad_fn
         self._output_nr = result._output_nr
         self._requires_grad = result._requires_grad
 
 
-def _fit_inplace(target: Tensor, result: Tensor, fn) -> Tensor:
-    """The result of an in-place operation, in the target's shape and dtype."""
-    if result.shape != target.shape:
-        raise ValueError(f"in-place {fn.__name__} would change the shape of the tensor "
-                         f"from {target.shape} to {result.shape}")
-    if result.dtype != target.dtype:
-        if result.dtype.kind != target.dtype.kind or not target.dtype.is_differentiable:
-            raise TypeError(f"in-place {fn.__name__} would change the dtype of the tensor "
-                            f"from {target.dtype.name} to {result.dtype.name}")
-        result = _ops.astype(result, target.dtype)
-    return result
-
-
-def _is_operand(value) -> bool:
-    return isinstance(value, (Tensor, *_PY_SCALARS)) or _backend_mod.is_backend_array(value)
-
-
-def _binary(fn, reflected: bool = False):
-    """The operator method for ``fn``; unknown operand types get NotImplemented, so
-    Python tries the other operand's reflected operator."""
-    op = getattr(fn, "op", None)
-    # Call the operation itself, skipping its public wrapper, unless fn dispatches
-    # between operations (pow, matmul).
-    call = op.binary if op is not None and op.n_inputs == 2 and not op.variadic else fn
-    if reflected:
-        def method(self, other):
-            if other.__class__ not in _FAST_OPERANDS and not _is_operand(other):
-                return NotImplemented
-            return call(other, self)
-    else:
-        def method(self, other):
-            if other.__class__ not in _FAST_OPERANDS and not _is_operand(other):
-                return NotImplemented
-            return call(self, other)
-    method.__name__ = fn.__name__
-    return method
-
-
-def _inplace(fn):
-    def method(self, other):
-        if self._view is not None:  # a view, or a tensor with views (see ops.indexing)
-            return _ops.indexing.write_view(self, Tensor._inplace, fn, other)
-        return self._inplace(fn, other)
-    method.__name__ = fn.__name__
-    return method
-
-
-# The in-place backend operator for each out-of-place operation, filled in once the
-# operations exist (see the bottom of this module).
-_IN_PLACE: dict = {}
-
 _new = object.__new__
 
 
-class _Probe:
-    __slots__ = ("data",)
+class _Slot:
+    __slots__ = ("_data",)
 
 
-def _refs(t) -> int:
-    return sys.getrefcount(t.data)
+def _slot_refs(fresh) -> int:
+    holder = _Slot()
+    holder._data = fresh
+    del fresh
+    return refs(holder._data)
 
 
-_probe = _Probe()
-_probe.data = object()
-# What _refs reports for an array held by one tensor and nothing else. Measured, not
-# assumed, so that it holds on every CPython version.
-_PRIVATE_REFS = _refs(_probe)
-del _probe
+# What ``refs(t._data)`` reports for an array that one tensor's slot holds and nothing
+# else does (see _refcount).
+_PRIVATE_DATA_REFS = measure(_slot_refs)
 
 
 # NumPy's functions that only read the shape (only NumPy calls __array_function__, so
@@ -600,11 +480,16 @@ def asarray(obj, /, *, dtype=None, device=None, copy=None, requires_grad=False, 
         if backend is not None and backend is not obj._backend:
             obj = obj._host("tensor of another backend")
         else:
-            return _convert(obj, dtype, device, copy, requires_grad)
+            t = obj._convert(dtype, device, copy)
+            return t.requires_grad_(True) if requires_grad else t
     if _backend_mod.is_backend_array(obj):
         b = _backend_mod.backend_of_array(obj)
         if backend is not None and backend is not b:
             obj, b = b.to_host(obj), backend
+            # A read-only host array (JAX's) is copied on the way: a backend that would
+            # share its memory (torch) warns that it cannot be written.
+            if copy is None and not obj.flags.writeable:
+                copy = True
         else:
             obj = b.adopt(obj)
     else:
@@ -612,20 +497,6 @@ def asarray(obj, /, *, dtype=None, device=None, copy=None, requires_grad=False, 
         if dtype is None:
             dtype = _infer_dtype(obj, b)
     t = Tensor._wrap(b.xp.asarray(obj, dtype=b.native(dtype), device=device, copy=copy), b)
-    return t.requires_grad_(True) if requires_grad else t
-
-
-def _convert(t: Tensor, dtype, device, copy, requires_grad) -> Tensor:
-    """``asarray`` of a tensor: itself, or a recorded conversion of it."""
-    original = t
-    if dtype is not None and dtype != t.dtype:
-        t = _ops.astype(t, dtype)
-    if device is not None and device != t.device:
-        t = _ops.to_device(t, device)
-    if copy and t is original:
-        t = _ops.copy(t)
-    elif copy is False and t is not original:
-        raise ValueError("asarray(copy=False) cannot avoid a copy to change dtype or device")
     return t.requires_grad_(True) if requires_grad else t
 
 
@@ -667,35 +538,3 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     if isinstance(data, Tensor):
         data = data.detach()
     return asarray(data, dtype=dtype, device=device, copy=True, requires_grad=requires_grad)
-
-
-from . import ops as _ops  # noqa: E402  (the operations need Tensor defined first)
-
-_FAST_OPERANDS = {Tensor, int, float}
-_setitem = _ops.indexing._setitem
-_OPERATORS = {
-    "add": _ops.add, "sub": _ops.subtract, "mul": _ops.multiply, "truediv": _ops.divide,
-    "floordiv": _ops.floor_divide, "mod": _ops.remainder, "pow": _ops.pow,
-    "matmul": _ops.matmul, "and": _ops.bitwise_and, "or": _ops.bitwise_or,
-    "xor": _ops.bitwise_xor, "lshift": _ops.bitwise_left_shift,
-    "rshift": _ops.bitwise_right_shift,
-}
-for _short, _fn in _OPERATORS.items():
-    setattr(Tensor, f"__{_short}__", _binary(_fn))
-    setattr(Tensor, f"__r{_short}__", _binary(_fn, reflected=True))
-    setattr(Tensor, f"__i{_short}__", _inplace(_fn))
-for _short, _fn in {"lt": _ops.less, "le": _ops.less_equal, "gt": _ops.greater,
-                    "ge": _ops.greater_equal, "eq": _ops.equal, "ne": _ops.not_equal}.items():
-    setattr(Tensor, f"__{_short}__", _binary(_fn))
-for _short, _fn in {"neg": _ops.negative, "pos": _ops.positive, "abs": _ops.abs,
-                    "invert": _ops.bitwise_invert}.items():
-    setattr(Tensor, f"__{_short}__", _fn)
-
-_IN_PLACE.update({
-    _ops.add: operator.iadd, _ops.subtract: operator.isub, _ops.multiply: operator.imul,
-    _ops.divide: operator.itruediv, _ops.floor_divide: operator.ifloordiv,
-    _ops.remainder: operator.imod, _ops.pow: operator.ipow, _ops.matmul: operator.imatmul,
-    _ops.bitwise_and: operator.iand, _ops.bitwise_or: operator.ior,
-    _ops.bitwise_xor: operator.ixor, _ops.bitwise_left_shift: operator.ilshift,
-    _ops.bitwise_right_shift: operator.irshift,
-})

@@ -24,7 +24,8 @@ from . import dtypes as _dt
 from .backends import (HOST_COPY, OWNS_BUFFER, WRITES_IN_PLACE, adopt, profiles,
                        random_array, write_into)
 from .backends import seed  # noqa: F401  (arraygrad.manual_seed reaches it here)
-from .backends.special import SpecialFunctions
+from .backends.namespace import RuleNamespace
+from .backends.special import BackendSpecial, SpecialFunctions
 
 ENV_VAR = "ARRAYGRAD_BACKEND"
 DEFAULT = "numpy"
@@ -54,8 +55,6 @@ class Backend:
 
     def _rule_namespace(self):
         """The namespace handed to rules (and forwards) as ``xp`` on this backend."""
-        from .ops._namespace import RuleNamespace
-        from .ops.special import BackendSpecial
         xp, write = self.xp, self._write_into
         ns = RuleNamespace(
             xp,
@@ -71,6 +70,10 @@ class Backend:
                                                           self.host_copy))
         if not self.profile.get("negative_step_slices", True):
             ns.getitem = ns.getitem_via_flip
+        # xp.linalg and xp.fft: the adapters the profile names where the library's own
+        # fall short of the standard (see backends/adapters.py).
+        from .backends.adapters import install
+        install(ns, self.profile)
         return ns
 
     def _refresh_dtypes(self) -> None:
@@ -156,6 +159,7 @@ _loading = threading.RLock()
 
 
 def available_names() -> tuple[str, ...]:
+    """The names of the backend profiles, installed or not."""
     return tuple(profiles())
 
 

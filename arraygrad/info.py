@@ -37,4 +37,5 @@ class Info:
 
 
 def __array_namespace_info__() -> Info:
+    """The standard's inspection object for the current backend."""
     return Info(_backend.current())

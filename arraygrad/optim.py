@@ -179,7 +179,7 @@ class HostArray:
 
 def _to_host(value):
     if isinstance(value, Tensor):
-        host = value._backend.to_host(value.data)
+        host = value._backend.to_host(value._data)
         return HostArray(host.tolist(), tuple(value.shape), value.dtype.name)
     return copy.deepcopy(value)
 
@@ -232,7 +232,7 @@ class SGD(Optimizer):
                 buf = state.get("momentum_buffer")
                 if buf is None:
                     buf = state["momentum_buffer"] = Tensor._wrap(
-                        p._backend.xp.asarray(g.data, copy=True), p._backend)
+                        p._backend.xp.asarray(g._data, copy=True), p._backend)
                 else:
                     buf *= momentum
                     buf += (1 - dampening) * g
@@ -276,11 +276,11 @@ class Adam(Optimizer):
                 xp, b = p._backend.xp, p._backend
                 state = self.state[p] = {
                     "step": 0,
-                    "exp_avg": Tensor._wrap(xp.zeros_like(p.data), b),
-                    "exp_avg_sq": Tensor._wrap(xp.zeros_like(p.data), b),
+                    "exp_avg": Tensor._wrap(xp.zeros_like(p._data), b),
+                    "exp_avg_sq": Tensor._wrap(xp.zeros_like(p._data), b),
                 }
                 if amsgrad:
-                    state["max_exp_avg_sq"] = Tensor._wrap(xp.zeros_like(p.data), b)
+                    state["max_exp_avg_sq"] = Tensor._wrap(xp.zeros_like(p._data), b)
             state["step"] += 1
             step = state["step"]
             if weight_decay != 0:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import os
+from collections import Counter
 
 # SciPy reads this once, at import: its array-API dispatch must be on before any test
 # imports it (tests/test_dropin.py).
@@ -63,6 +64,20 @@ def pytest_report_header(config):
     for name, why in BACKENDS.items():
         lines.append(f"  {name}: {'tested' if why is None else 'skipped: ' + why}")
     return lines
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Why tests were skipped: one line per distinct reason, with its count, over the
+    whole run. pytest's ``-rs`` gives a line per test location instead: one missing
+    backend alone (the fixture below) would fill hundreds of lines."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    # A skip's longrepr is (path, line, "Skipped: reason").
+    reasons = Counter(r.longrepr[2].removeprefix("Skipped: ") for r in skipped)
+    terminalreporter.section(f"{len(skipped)} skipped, by reason", sep="-")
+    for reason, n in reasons.most_common():
+        terminalreporter.write_line(f"{n:5d}  {reason}")
 
 
 @pytest.fixture(params=list(BACKENDS))

@@ -1,6 +1,8 @@
 """Gradient checks for arraygrad: vector-Jacobian products against central finite
 differences (computed through arraygrad itself, on the current backend) and against
-``torch.autograd`` on the same float64 inputs.
+``torch.autograd`` on the same float64 inputs. The finite differences are arraygrad's
+own (``arraygrad.autograd._numerical``, which ``gradcheck`` uses too); the PyTorch
+reference is the conformance suite's (``conformance/references.py``).
 
 A checked function is written once for both libraries as ``fn(xp, *args)``: ``xp`` is
 ``arraygrad`` when arraygrad computes it and ``array_api_compat.torch`` for the PyTorch
@@ -10,20 +12,21 @@ else (Python scalars, axes, keys) is passed through as is.
 """
 from __future__ import annotations
 
+import sys
 import warnings
-
 import zlib
+from pathlib import Path
 
 import numpy as np
 from numpy.testing import assert_allclose
 
 import arraygrad as ag
+from arraygrad.autograd._numerical import central_difference, jacobian_columns
 
-try:
-    import torch
-    import array_api_compat.torch as torch_xp
-except ImportError:  # pragma: no cover - torch is a test dependency
-    torch = torch_xp = None
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # the conformance package, for its reference libraries
+    sys.path.insert(0, str(ROOT))
+from conformance import references  # noqa: E402
 
 _AG_DTYPES = {
     np.dtype("float64"): ag.float64, np.dtype("float32"): ag.float32,
@@ -146,21 +149,14 @@ def finite_difference_vjp(fn, args, wrt, cotangent, *, eps=FD_EPS):
     grads = []
     with ag.no_grad():
         for i in wrt:
+            def loss(moved, i=i):
+                call = list(base)
+                call[i] = moved
+                return _loss(host(fn(ag, *call)), cotangent)
             a = np.asarray(args[i])
-            g = np.zeros(a.shape, dtype=a.dtype)
-            steps = (eps, 1j * eps) if a.dtype.kind == "c" else (eps,)
-            for idx in np.ndindex(a.shape):
-                for step in steps:
-                    sides = []
-                    for sign in (1, -1):
-                        moved = a.copy()
-                        moved[idx] += sign * step
-                        call = list(base)
-                        call[i] = to_tensor(moved)
-                        sides.append(_loss(host(fn(ag, *call)), cotangent))
-                    d = (sides[0] - sides[1]) / (2 * eps)
-                    g[idx] += d if step == eps else 1j * d
-            grads.append(g)
+            g = [d if d_imag is None else d + 1j * d_imag
+                 for d, d_imag in jacobian_columns(loss, to_tensor(a), eps)]
+            grads.append(np.asarray(g, dtype=a.dtype).reshape(a.shape))
     return grads
 
 
@@ -171,6 +167,13 @@ def finite_difference_directional(fn, args, wrt, cotangent, grads, *, eps=FD_EPS
     ``sum_i <grad_i, u_i>``: returns (predicted, measured) arrays."""
     rng = np.random.default_rng(seed)
     base = make_args(args)
+
+    def loss(moved):
+        call = list(base)
+        for i, x in zip(wrt, moved):
+            call[i] = to_tensor(x)
+        return _loss(host(fn(ag, *call)), cotangent)
+
     predicted, measured = [], []
     with ag.no_grad():
         for _ in range(directions):
@@ -181,36 +184,12 @@ def finite_difference_directional(fn, args, wrt, cotangent, grads, *, eps=FD_EPS
                 if a.dtype.kind == "c":
                     u = u + 1j * rng.standard_normal(a.shape)
                 us.append(u.astype(a.dtype))
-            sides = []
-            for sign in (1, -1):
-                call = list(base)
-                for i, u in zip(wrt, us):
-                    call[i] = to_tensor(np.asarray(args[i]) + sign * eps * u)
-                sides.append(_loss(host(fn(ag, *call)), cotangent))
-            measured.append((sides[0] - sides[1]) / (2 * eps))
+            measured.append(central_difference(loss, [np.asarray(args[i]) for i in wrt],
+                                               us, eps))
             # For complex inputs the gradient is d/dRe + 1j d/dIm: <g, u> is Re(conj(g) u).
             predicted.append(sum(float(np.real(np.sum(np.conj(g) * u)))
                                  for g, u in zip(grads, us)))
     return np.array(predicted), np.array(measured)
-
-
-def _torch_arg(a, requires_grad):
-    if not _is_array(a):
-        return a
-    return torch.tensor(np.array(a), requires_grad=requires_grad)
-
-
-def torch_vjp(torch_fn, args, wrt, cotangent):
-    """PyTorch's forward value and gradients for the same inputs (float64 / complex128)."""
-    tensors = [_torch_arg(a, i in wrt) for i, a in enumerate(args)]
-    out = torch_fn(*tensors)
-    grads = torch.autograd.grad(out, [tensors[i] for i in wrt],
-                                torch.tensor(np.array(cotangent)), allow_unused=True)
-    result = []
-    for i, g in zip(wrt, grads):
-        result.append(np.zeros(args[i].shape, args[i].dtype) if g is None
-                      else g.detach().resolve_conj().numpy())
-    return out.detach().resolve_conj().numpy(), result
 
 
 # -- the check -----------------------------------------------------------------------
@@ -253,10 +232,10 @@ def check_vjp(fn, args, *, wrt=None, torch_fn=None, fd="auto", torch_ref=True,
     if torch_ref:
         if torch_fn is None:
             def torch_fn(*ts):
-                return fn(torch_xp, *ts)
+                return fn(references.torch_namespace(), *ts)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            t_value, t_grads = torch_vjp(torch_fn, args, wrt, cotangent)
+            t_value, t_grads = references.torch_vjp(torch_fn, args, wrt, cotangent)
         assert_allclose(value, t_value, rtol=ref_rtol, atol=ref_atol, equal_nan=True,
                         err_msg="forward value vs torch")
         for i, g, e in zip(wrt, grads, t_grads):
@@ -286,17 +265,6 @@ def arraygrad_hvp(fn, args, wrt, weights, directions):
     return [host(g) for g in grads], [host(h) for h in hvps]
 
 
-def torch_hvp(torch_fn, args, wrt, weights, directions):
-    tensors = [_torch_arg(a, i in wrt) for i, a in enumerate(args)]
-    leaves = [tensors[i] for i in wrt]
-    out = torch_fn(*tensors)
-    loss = torch.sum(out * torch.tensor(weights))
-    grads = torch.autograd.grad(loss, leaves, create_graph=True)
-    dot = sum(torch.sum(g * torch.tensor(d)) for g, d in zip(grads, directions))
-    hvps = torch.autograd.grad(dot, leaves, allow_unused=True, materialize_grads=True)
-    return ([g.detach().numpy() for g in grads], [h.detach().numpy() for h in hvps])
-
-
 def first_gradients(fn, args, wrt, weights):
     """Plain (no create_graph) gradients of <weights, fn(*args)>."""
     tensors = make_args(args, wrt)
@@ -320,8 +288,8 @@ def check_hvp(fn, args, *, wrt=None, torch_fn=None, seed=0, fd=True,
     grads, hvps = arraygrad_hvp(fn, args, wrt, weights, directions)
     if torch_fn is None:
         def torch_fn(*ts):
-            return fn(torch_xp, *ts)
-    t_grads, t_hvps = torch_hvp(torch_fn, args, wrt, weights, directions)
+            return fn(references.torch_namespace(), *ts)
+    t_grads, t_hvps = references.torch_hvp(torch_fn, args, wrt, weights, directions)
     for i, g, e in zip(wrt, grads, t_grads):
         assert_allclose(g, e, rtol=rtol, atol=atol,
                         err_msg=f"first gradient (create_graph) of input {i} vs torch")
@@ -329,16 +297,14 @@ def check_hvp(fn, args, *, wrt=None, torch_fn=None, seed=0, fd=True,
         assert_allclose(h, e, rtol=rtol, atol=atol,
                         err_msg=f"Hessian-vector product for input {i} vs torch")
     if fd:
-        eps = 1e-5
-        plus = list(args)
-        minus = list(args)
-        for i, d in zip(wrt, directions):
-            plus[i] = args[i] + eps * d
-            minus[i] = args[i] - eps * d
-        gp = first_gradients(fn, plus, wrt, weights)
-        gm = first_gradients(fn, minus, wrt, weights)
-        for i, h, a, b in zip(wrt, hvps, gp, gm):
-            expected = (a - b) / (2 * eps)
+        def gradients(moved):
+            call = list(args)
+            for i, x in zip(wrt, moved):
+                call[i] = np.asarray(x)
+            return first_gradients(fn, call, wrt, weights)
+        expected_hvps = central_difference(gradients, [args[i] for i in wrt], directions,
+                                           1e-5)
+        for i, h, expected in zip(wrt, hvps, expected_hvps):
             scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
             assert_allclose(h, expected, rtol=1e-5, atol=1e-6 * scale,
                             err_msg=f"Hessian-vector product for input {i} vs differences")

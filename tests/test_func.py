@@ -17,6 +17,12 @@ tf = torch.func
 
 RTOL, ATOL = 1e-9, 1e-11
 
+# torch's forward mode (torch.func.jvp, jacfwd, hessian: the references) scripts its
+# decompositions with torch.jit.script, which torch itself now deprecates: torch's
+# warning about its own internals, provoked by the tests that call those references.
+TORCH_FORWARD_MODE = pytest.mark.filterwarnings(
+    "ignore:`torch.jit.script` is deprecated:DeprecationWarning")
+
 
 @pytest.fixture(autouse=True)
 def _seed_inputs(request):
@@ -100,6 +106,7 @@ def test_grad_and_value_and_grad_match_torch(backend, name):
                 tf.grad(on(torch_xp, fn), argnums=1)(*theirs), "grad for argnums -1")
 
 
+@TORCH_FORWARD_MODE
 @pytest.mark.parametrize("name", VECTOR)
 def test_vjp_and_jvp_match_torch(backend, name):
     fn, sx, sy = VECTOR[name]
@@ -117,6 +124,7 @@ def test_vjp_and_jvp_match_torch(backend, name):
     assert_same(derivative, t_derivative, "jvp")
 
 
+@TORCH_FORWARD_MODE
 def test_vjp_and_jvp_of_several_outputs_match_torch(backend):
     def fn(xp, x, y):
         return xp.sin(x) * y, xp.sum(x * y)
@@ -134,6 +142,7 @@ def test_vjp_and_jvp_of_several_outputs_match_torch(backend):
     assert_same(derivative, t_derivative, "jvp")
 
 
+@TORCH_FORWARD_MODE
 def test_jvp_of_a_complex_function_matches_torch(backend):
     """The double-VJP trick gives the forward derivative of a non-holomorphic
     function too (PyTorch's convention makes the reverse pass real-linear)."""
@@ -146,6 +155,7 @@ def test_jvp_of_a_complex_function_matches_torch(backend):
     assert_same(derivative, t_derivative, "jvp")
 
 
+@TORCH_FORWARD_MODE
 @pytest.mark.parametrize("name", VECTOR)
 @pytest.mark.parametrize("mode", ["jacrev", "jacfwd"])
 def test_jacobians_match_torch(backend, name, mode):
@@ -164,6 +174,7 @@ def test_jacobian_is_jacrev_and_shapes_blocks_output_by_input(numpy_backend):
     assert jac.shape == (2, 4, 2, 3)
 
 
+@TORCH_FORWARD_MODE
 @pytest.mark.parametrize("name", SCALAR)
 def test_hessian_and_hvp_match_torch(backend, name):
     fn, sx, sy = SCALAR[name]

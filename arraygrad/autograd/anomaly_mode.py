@@ -14,6 +14,8 @@ import os
 import traceback
 import weakref
 
+from .._tensor import Tensor
+
 ENABLED = False
 _CHECK_NAN = True
 # Node -> the forward stack that created it (only nodes recorded in anomaly mode).
@@ -81,8 +83,7 @@ def check_gradients(node, input_grads, backend) -> None:
     """Raise if any gradient ``node`` returned holds NaN (or infinity)."""
     if not _CHECK_NAN:
         return
-    from .._tensor import Tensor
-    grads = [(i, g.data if isinstance(g, Tensor) else g)
+    grads = [(i, g._data if isinstance(g, Tensor) else g)
              for i, g in enumerate(input_grads) if g is not None]
     if not grads:
         return

@@ -14,8 +14,9 @@ recorded and differentiable.
 """
 from __future__ import annotations
 
-import sys
-
+from .. import backend as _backend_mod
+from .._refcount import measure, refs
+from .._tensor import Tensor, asarray, edge_of, mixed_backends
 from . import anomaly_mode
 from .function import Node
 from .grad_mode import set_grad_enabled
@@ -40,7 +41,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
          allow_unused=False, materialize_grads=False):
     """The gradients of ``outputs`` with respect to ``inputs``, returned rather than
     accumulated into ``.grad``."""
-    from .._tensor import Tensor
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
     for i, t in enumerate(inputs):
@@ -54,8 +54,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         g = found.get(id(t))
         if g is None:
             if materialize_grads:
-                from ..ops import zeros_like
-                g = zeros_like(t)
+                g = Tensor._wrap(t._backend.xp.zeros_like(t._data), t._backend)
             elif not allow_unused:
                 raise RuntimeError(
                     f"One of the differentiated Tensors (input {i}) appears to not have been "
@@ -67,7 +66,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 def _as_tuple(value) -> tuple:
-    from .._tensor import Tensor
     if value is None:
         return ()
     if isinstance(value, Tensor):
@@ -77,7 +75,6 @@ def _as_tuple(value) -> tuple:
 
 def _root_gradients(tensors, grad_tensors, create_graph):
     """Validate the roots and their seed gradients (PyTorch's ``_make_grads``)."""
-    from .._tensor import Tensor, edge_of, mixed_backends
     if grad_tensors is None:
         grad_tensors = (None,) * len(tensors)
     grad_tensors = _as_tuple(grad_tensors) if not isinstance(grad_tensors, (list, tuple)) \
@@ -103,17 +100,15 @@ def _root_gradients(tensors, grad_tensors, create_graph):
             if not t.dtype.is_floating_point:
                 raise RuntimeError("grad can be implicitly created only for real scalar "
                                    f"outputs but got {t.dtype.name}")
-            g = Tensor._wrap(backend.xp.ones_like(t.data), backend)
+            g = Tensor._wrap(backend.xp.ones_like(t._data), backend)
         else:
             g = _check_gradient(i, t, g)
         roots.append(edge)
-        grads.append(g if create_graph else g.data)
+        grads.append(g if create_graph else g._data)
     return roots, grads, backend
 
 
 def _check_gradient(i, t, g):
-    from .._tensor import Tensor, asarray, mixed_backends
-    from .. import backend as _backend_mod
     if not isinstance(g, Tensor):
         if not _backend_mod.is_backend_array(g):
             raise TypeError(f"gradient for output {i} must be a Tensor, not "
@@ -133,35 +128,21 @@ def _check_gradient(i, t, g):
             f"dtype. Mismatch in dtype: grad_output[{i}] has a dtype of {g.dtype.name} and "
             f"output[{i}] has a dtype of {t.dtype.name}.")
     if g.dtype != t.dtype:  # another precision of the same kind: cast, as PyTorch does
-        from ..ops import astype
-        g = astype(g, t.dtype)
+        g = _GRAPH_NAMESPACE.astype(g, t.dtype)
     return g
 
 
-def _graph_namespace():
-    """arraygrad's own namespace as a rule namespace, for ``create_graph=True``."""
-    global _GRAPH_NAMESPACE
-    if _GRAPH_NAMESPACE is None:
-        import arraygrad
-        from ..ops._namespace import RuleNamespace
-        from ..ops.indexing import _index_put
-        _GRAPH_NAMESPACE = RuleNamespace(
-            arraygrad,
-            is_complex=lambda a: a.dtype.kind == "complex floating",
-            native=lambda dtype: dtype,
-            setitem=lambda a, key, value: _index_put(a, value, key),
-            zeros_like_shape=_zeros_beside)
-    return _GRAPH_NAMESPACE
-
-
+# The namespace rules run in under ``create_graph=True``: arraygrad's own, so that each
+# rule's work is itself recorded. The engine sits below the operations, so the public
+# package hands it over once it has them all (``use_graph_namespace``).
 _GRAPH_NAMESPACE = None
 
 
-def _zeros_beside(g, shape):
-    """A constant tensor of zeros of ``shape`` on ``g``'s backend, dtype and device."""
-    from .._tensor import Tensor
-    b = g._backend
-    return Tensor._wrap(b.ns.zeros(shape, dtype=g.data.dtype, device=g.device), b)
+def use_graph_namespace(namespace) -> None:
+    """Make ``namespace`` (a ``RuleNamespace`` over arraygrad's operations) the one rules
+    run in when backward records a graph."""
+    global _GRAPH_NAMESPACE
+    _GRAPH_NAMESPACE = namespace
 
 
 def _dependencies(roots) -> dict:
@@ -196,7 +177,7 @@ def _sum_in_place(backend):
     owns_buffer = backend.owns_buffer
 
     def sum_(old, g):
-        if sys.getrefcount(old) <= _BUFFERED_REFS and owns_buffer(old) and \
+        if refs(old) <= _BUFFERED_REFS and owns_buffer(old) and \
                 old.shape == g.shape and old.dtype == g.dtype:
             old += g
             return old
@@ -204,19 +185,22 @@ def _sum_in_place(backend):
     return sum_
 
 
-def _refs_of_buffered(value):
-    return sys.getrefcount(value)
-
-
-def _buffered_refs() -> int:
-    """What ``sys.getrefcount`` reports inside ``sum_`` for a value held only by the
-    buffers dict (and the engine's local variable): measured, not assumed."""
-    buffers = {0: object()}
+def _buffered_probe(fresh) -> int:
+    # As in _run: the buffers dict holds the gradient, the loop's local ``old`` holds it,
+    # and ``sum_`` takes it as its parameter ``old``.
+    buffers = {0: fresh}
+    del fresh
     old = buffers[0]
-    return _refs_of_buffered(old)
+    return _refs_in_sum(old)
 
 
-_BUFFERED_REFS = _buffered_refs()
+def _refs_in_sum(old):
+    return refs(old)
+
+
+# What ``refs(old)`` reports inside ``sum_`` for a gradient held only by the engine's
+# buffer and the loop's local variable (see _refcount).
+_BUFFERED_REFS = measure(_buffered_probe)
 
 
 def _add_into(buffers, vertex, nr, g):
@@ -234,7 +218,7 @@ def _add_into(buffers, vertex, nr, g):
 
 
 def _run(roots, grads, backend, retain_graph, create_graph, inputs, capture):
-    xp = _graph_namespace() if create_graph else backend.ns
+    xp = _GRAPH_NAMESPACE if create_graph else backend.ns
     deps = _dependencies(roots)
     buffers = {}
     for (vertex, nr), g in zip(roots, grads):
@@ -302,6 +286,8 @@ def _run(roots, grads, backend, retain_graph, create_graph, inputs, capture):
                         continue
                     if g is not None:
                         if target.__class__ in _ONE_OUTPUT:
+                            # ``old``, this local, is one of the holders that
+                            # _BUFFERED_REFS counts (see _buffered_probe).
                             old = buffers.get(target)
                             buffers[target] = g if old is None else \
                                 sum_in_place(old, g) if sum_in_place else old + g
@@ -323,16 +309,15 @@ def _run(roots, grads, backend, retain_graph, create_graph, inputs, capture):
 def _accumulate(t, g, backend, create_graph):
     """Add ``g`` into ``t.grad``: the same grad tensor is kept and rebound to the sum,
     except under ``create_graph``, where the sum is a new recorded tensor."""
-    from .._tensor import Tensor
     old = t._grad
     if create_graph:
         if not isinstance(g, Tensor):
             g = Tensor._wrap(g, backend)
         t._grad = g if old is None else old + g
     elif old is None:
-        t._grad = Tensor._wrap(g if not isinstance(g, Tensor) else g.data, backend)
+        t._grad = Tensor._wrap(g if not isinstance(g, Tensor) else g._data, backend)
     else:
-        old.data = old.data + (g.data if isinstance(g, Tensor) else g)
+        old._data = old._data + (g._data if isinstance(g, Tensor) else g)
 
 
 def _fill_retained(node, grad, backend, create_graph):
@@ -343,3 +328,12 @@ def _fill_retained(node, grad, backend, create_graph):
         g = grad[nr] if node.n_outputs > 1 else grad
         if g is not None:
             _accumulate(t, g, backend, create_graph)
+
+
+def _tensor_backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate the gradient of this tensor into the leaves' ``.grad``."""
+    backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph,
+             inputs)
+
+
+Tensor.backward = _tensor_backward  # installed here: Tensor sits below the engine

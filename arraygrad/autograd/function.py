@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import weakref
 
+from .._tensor import Tensor, edge_of
+from ..backend import backend_of_array
 from ..dtypes import DType
 from . import anomaly_mode
 from .graph import Packed, current_hooks, pack
@@ -194,7 +196,6 @@ class CustomNode(Node):
             self._saved = FREED
 
     def _unpack_saved(self):
-        from .._tensor import Tensor
         saved = []
         for data, backend, edge in self._saved:
             if data is None:
@@ -204,11 +205,10 @@ class CustomNode(Node):
                     data = data.unpack()
                 if edge is not None and edge[0] is OWN_OUTPUT:
                     edge = (self, edge[1])
-                saved.append(Tensor._from_edge(data, backend, edge))
+                saved.append(tensor_from_edge(data, backend, edge))
         return tuple(saved)
 
     def _apply(self, grads, xp, create_graph):
-        from .._tensor import Tensor
         if self.n_outputs == 1:
             grads = (grads,)
         wrapped = []
@@ -230,7 +230,7 @@ class CustomNode(Node):
         out = []
         for g in result:
             if g is not None and not create_graph and isinstance(g, Tensor):
-                g = g.data
+                g = g._data
             out.append(g)
         return tuple(out)
 
@@ -266,7 +266,6 @@ class Function(metaclass=_FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .._tensor import Tensor, edge_of
         ctx = FunctionCtx()
         ctx._node = None
         ctx._to_save = ()
@@ -287,7 +286,7 @@ class Function(metaclass=_FunctionMeta):
         hooks = current_hooks()
         node._saved = tuple(
             (None, None, None) if t is None else
-            (t.data if hooks is None else pack(t.data, t._backend, hooks), t._backend,
+            (t._data if hooks is None else pack(t._data, t._backend, hooks), t._backend,
              (OWN_OUTPUT, output_nr[id(t)]) if id(t) in output_nr else edge_of(t))
             for t in ctx._to_save)
         ctx._node = weakref.ref(node)
@@ -298,9 +297,9 @@ class Function(metaclass=_FunctionMeta):
         results = []
         for nr, o in enumerate(outs):
             if id(o) in non_diff or not o.dtype.is_differentiable:
-                results.append(Tensor._wrap(o.data, o._backend))
+                results.append(Tensor._wrap(o._data, o._backend))
             else:
-                results.append(Tensor._wrap(o.data, o._backend, node, nr, True))
+                results.append(Tensor._wrap(o._data, o._backend, node, nr, True))
         return results[0] if single else tuple(results)
 
 
@@ -322,3 +321,18 @@ class AliasBackward0(Node):
 
 
 LeafAlias = AliasBackward0
+
+
+def tensor_from_edge(data, backend, edge):
+    """A tensor holding ``data`` at graph position ``edge`` (for saved values)."""
+    if backend is None:
+        backend = backend_of_array(data)
+    if edge is None:
+        return Tensor._wrap(data, backend)
+    vertex, nr = edge
+    if isinstance(vertex, Tensor):  # a leaf
+        if vertex._data is data:
+            return vertex
+        # The leaf has been written in place since: route through an alias node.
+        return Tensor._wrap(data, backend, LeafAlias.of(vertex), 0, True)
+    return Tensor._wrap(data, backend, vertex, nr, True)

@@ -24,9 +24,9 @@ import math
 import random
 import warnings
 
-# arraygrad's own namespace: bound now (the package is still importing), used only when
-# a check runs.
-import arraygrad as ag
+from .._tensor import Tensor
+from ..backend import use_backend
+from ._numerical import central_difference, jacobian_columns, unit
 from .engine import grad
 
 _DOUBLE = ("float64", "complex128")
@@ -66,7 +66,7 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     """
     checker = _Checker(func, _as_tuple(inputs), eps, atol, rtol, nondet_tol)
     try:
-        with ag.use_backend(checker.backend.name):
+        with use_backend(checker.backend.name):
             checker.run(fast_mode)
     except GradcheckError:
         if raise_exception:
@@ -91,7 +91,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     if grad_outputs is None:
         backend = _Checker.backend_of(inputs)
         rng = random.Random(0)
-        with ag.use_backend(backend.name):
+        with use_backend(backend.name):
             outputs = [o for o in _outputs(func(*inputs)) if o.requires_grad]
             grad_outputs = tuple(_uniform(rng, o, -1.0, 1.0).requires_grad_(True)
                                  for o in outputs)
@@ -101,7 +101,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     def first_gradients(*args):
         xs, vs = args[:n_inputs], args[n_inputs:]
         outputs = [o for o in _outputs(func(*xs)) if o.requires_grad]
-        wrt = [x for x in xs if isinstance(x, ag.Tensor) and x.requires_grad]
+        wrt = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
         grads = grad(outputs, wrt, vs, create_graph=True, allow_unused=True)
         return tuple(g for g in grads if g is not None)
 
@@ -118,7 +118,7 @@ class _Checker:
         self.eps, self.atol, self.rtol, self.nondet_tol = eps, atol, rtol, nondet_tol
         self.backend = self.backend_of(inputs)
         self.wrt = tuple(i for i, x in enumerate(inputs)
-                         if isinstance(x, ag.Tensor) and x.requires_grad)
+                         if isinstance(x, Tensor) and x.requires_grad)
         for i in self.wrt:
             if inputs[i].dtype.name not in _DOUBLE:
                 warnings.warn(
@@ -128,7 +128,7 @@ class _Checker:
 
     @staticmethod
     def backend_of(inputs):
-        tensors = [x for x in inputs if isinstance(x, ag.Tensor) and x.requires_grad]
+        tensors = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
         if not tensors:
             raise ValueError("gradcheck expects at least one input tensor to require gradient, "
                              "but none of them have requires_grad=True.")
@@ -147,29 +147,28 @@ class _Checker:
 
     # -- finite differences --------------------------------------------------------
 
+    def _outputs_at(self, j, moved):
+        """Every output (detached) with input ``j`` replaced by ``moved``; None for an
+        integer or boolean output."""
+        args = list(self.inputs)
+        args[j] = moved.requires_grad_(args[j].requires_grad)
+        return [out.detach() if out.dtype.is_differentiable else None
+                for out in _outputs(self.func(*args))]
+
     def _derivatives(self, j, direction):
         """d/dt at t = 0 of every output, with input ``j`` moved to ``x + t * direction``
         (a central difference; ``x`` itself is left as it is). None for an integer or
         boolean output."""
-        def outputs_at(delta):
-            args = list(self.inputs)
-            x = args[j]
-            args[j] = (x.detach() + delta).requires_grad_(x.requires_grad)
-            return [out.detach() for out in _outputs(self.func(*args))]
-        plus = outputs_at(self.eps * direction)
-        minus = outputs_at(-self.eps * direction)
-        return [(p - m) / (2 * self.eps) if p.dtype.is_differentiable else None
-                for p, m in zip(plus, minus)]
+        return central_difference(lambda m: self._outputs_at(j, m[0]),
+                                  [self.inputs[j].detach()], [direction], self.eps)
 
     def _numerical(self, j, outputs, checked):
         """For each checked output and each of its parts: the (elements of input ``j``)
         x (elements of the output) matrix of finite differences."""
         x = self.inputs[j]
         rows = {o: {part: [] for part, _, _ in _parts(outputs[o])} for o in checked}
-        for k in range(math.prod(x.shape)):
-            e = _basis(x, k)
-            d = self._derivatives(j, e)
-            d_im = self._derivatives(j, 1j * e) if x.dtype.is_complex else None
+        for d, d_im in jacobian_columns(lambda m: self._outputs_at(j, m), x.detach(),
+                                        self.eps):
             for o in checked:
                 for part, take, _ in _parts(outputs[o]):
                     row = _flat(take(d[o]))
@@ -177,7 +176,7 @@ class _Checker:
                         row = _complex(row, _flat(take(d_im[o])), x.dtype)
                     rows[o][part].append(row)
         return {o: {part: _stack(r, 0, (math.prod(x.shape), math.prod(outputs[o].shape)),
-                                 x.dtype)
+                                 x)
                     for part, r in by_part.items()}
                 for o, by_part in rows.items()}
 
@@ -191,7 +190,7 @@ class _Checker:
         result = []
         for j, x, g in zip(self.wrt, xs, grads):
             if g is None:
-                g = ag.zeros_like(x.detach())
+                g = _ns(x).zeros_like(x.detach())
             elif tuple(g.shape) != tuple(x.shape):
                 raise GradcheckError(f"Analytical gradient has incorrect size: shape "
                                      f"{tuple(g.shape)} for input {j} of shape {tuple(x.shape)}")
@@ -204,9 +203,9 @@ class _Checker:
         m = math.prod(output.shape)
         columns = [[] for _ in self.wrt]
         for i in range(m):
-            for cols, g in zip(columns, self._vjp(output, scale * _basis(output, i))):
+            for cols, g in zip(columns, self._vjp(output, scale * unit(output, i))):
                 cols.append(_flat(g))
-        return [_stack(cols, 1, (math.prod(self.inputs[j].shape), m), self.inputs[j].dtype)
+        return [_stack(cols, 1, (math.prod(self.inputs[j].shape), m), self.inputs[j])
                 for cols, j in zip(columns, self.wrt)]
 
     # -- the checks ------------------------------------------------------------------
@@ -264,12 +263,12 @@ class _Checker:
             if fast_mode:
                 directions = [_direction(rng, x)[0]]
             else:
-                directions = [_basis(x, k) for k in range(math.prod(x.shape))]
+                directions = [unit(x, k) for k in range(math.prod(x.shape))]
                 if x.dtype.is_complex:
                     directions += [1j * e for e in directions]
             for direction in directions:
                 for o, d in enumerate(self._derivatives(j, direction)):
-                    if d is not None and not bool(ag.all(ag.abs(d) <= self.atol)):
+                    if d is not None and not bool(_ns(d).all(_ns(d).abs(d) <= self.atol)):
                         raise GradcheckError(
                             "Numerical gradient for function expected to be zero: output "
                             f"{o} does not require grad, yet it changes with input {j}:\n{d}")
@@ -288,7 +287,7 @@ def _as_tuple(x) -> tuple:
 def _outputs(result) -> tuple:
     outputs = _as_tuple(result)
     for o, out in enumerate(outputs):
-        if not isinstance(out, ag.Tensor):
+        if not isinstance(out, Tensor):
             raise TypeError(f"gradcheck: the function must return Tensors, but output {o} is "
                             f"a {type(out).__name__}")
     return outputs
@@ -299,40 +298,47 @@ def _parts(output):
     the gradient of that part) for its real part and, if complex, its imaginary part."""
     if not output.dtype.is_complex:
         return (("real", lambda t: t, 1),)
-    return (("real", ag.real, 1), ("imag", ag.imag, 1j))
+    xp = _ns(output)
+    return (("real", xp.real, 1), ("imag", xp.imag, 1j))
 
 
-def _basis(like, k):
-    """The k-th unit array (flat order) with ``like``'s shape, dtype and device."""
-    n = math.prod(like.shape)
-    hot = ag.arange(n, device=like.device) == k
-    return ag.reshape(ag.astype(hot, like.dtype), like.shape)
+def _ns(t):
+    """The namespace of the tensor ``t`` (arraygrad's): gradcheck sits in ``autograd``,
+    below the operations, and reaches them through the arrays it checks, as any
+    array-API code does."""
+    return t.__array_namespace__()
 
 
 def _flat(t):
-    return ag.reshape(t, (-1,))
+    return _ns(t).reshape(t, (-1,))
 
 
 def _complex(re, im, dtype):
-    return ag.astype(re, dtype) + 1j * ag.astype(im, dtype)
+    xp = _ns(re)
+    return xp.astype(re, dtype) + 1j * xp.astype(im, dtype)
 
 
-def _stack(vectors, axis, shape, dtype):
+def _stack(vectors, axis, shape, like):
+    """The vectors stacked along ``axis``, or zeros of ``shape`` (``like``'s dtype and
+    device) if there are none."""
+    xp = _ns(like)
     if not vectors:
-        return ag.zeros(shape, dtype=dtype)
-    return ag.stack(vectors, axis=axis)
+        return xp.zeros(shape, dtype=like.dtype, device=like.device)
+    return xp.stack(vectors, axis=axis)
 
 
 def _inner(a, b):
     """Re(sum(conj(a) * b)): how much ``b`` moves along ``a``."""
+    xp = _ns(a)
     if a.dtype.is_complex or b.dtype.is_complex:
-        return ag.sum(ag.real(ag.conj(a) * b))
-    return ag.sum(a * b)
+        return xp.sum(xp.real(xp.conj(a) * b))
+    return xp.sum(a * b)
 
 
 def _within(a, b, atol, rtol) -> bool:
     """|a - b| <= atol + rtol |b| everywhere (torch.allclose, without NaN equality)."""
-    return bool(ag.all(ag.abs(a - b) <= atol + rtol * ag.abs(b)))
+    xp = _ns(a)
+    return bool(xp.all(xp.abs(a - b) <= atol + rtol * xp.abs(b)))
 
 
 def _mismatch(o, j, numerical, analytical, part, output) -> str:
@@ -352,8 +358,9 @@ def _direction(rng, like):
     n = math.prod(like.shape)
     parts = [_unit_uniform(rng, n) for _ in range(2 if like.dtype.is_complex else 1)]
     values = parts[0] if len(parts) == 1 else [complex(r, i) for r, i in zip(*parts)]
-    t = ag.asarray(values, dtype=like.dtype, device=like.device)
-    return ag.reshape(t, like.shape), sum(math.fsum(p) for p in parts)
+    xp = _ns(like)
+    t = xp.asarray(values, dtype=like.dtype, device=like.device)
+    return xp.reshape(t, like.shape), sum(math.fsum(p) for p in parts)
 
 
 def _unit_uniform(rng, n):
@@ -367,4 +374,5 @@ def _uniform(rng, like, lo, hi):
     n = math.prod(like.shape)
     draw = lambda: lo + (hi - lo) * rng.random()
     values = [complex(draw(), draw()) if like.dtype.is_complex else draw() for _ in range(n)]
-    return ag.reshape(ag.asarray(values, dtype=like.dtype, device=like.device), like.shape)
+    xp = _ns(like)
+    return xp.reshape(xp.asarray(values, dtype=like.dtype, device=like.device), like.shape)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
+from .._tensor import Tensor
+from ..backend import is_backend_array
 from ._tokens import reset_own
 
 # The stack of (pack_hook, unpack_hook) pairs in force; empty almost always.
@@ -58,11 +60,9 @@ class Packed:
         self.unpack_hook = unpack_hook
 
     def unpack(self):
-        from .._tensor import Tensor
-        from ..backend import is_backend_array
         value = self.unpack_hook(self.value)
         if isinstance(value, Tensor):
-            return value.data
+            return value._data
         if is_backend_array(value):
             return value
         raise TypeError("the unpack hook of saved_tensors_hooks must return a Tensor, not "
@@ -71,7 +71,6 @@ class Packed:
 
 def pack(array, backend, hooks):
     """``array`` saved through ``hooks`` (a ``(pack_hook, unpack_hook)`` pair)."""
-    from .._tensor import Tensor
     pack_hook, unpack_hook = hooks
     return Packed(pack_hook(Tensor._wrap(array, backend)), unpack_hook)
 

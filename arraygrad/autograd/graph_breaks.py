@@ -11,7 +11,7 @@ While detection is on, each such conversion of a tensor that requires grad, made
 grad mode is on, raises a ``GraphBreakError`` (mode ``"raise"``) or warns with a
 ``GraphBreakWarning`` (mode ``"warn"``), naming the conversion, the tensor and the
 first line outside arraygrad that made it. While it is off, each conversion costs one
-read of ``ENABLED``.
+read of ``_tensor._conversion_check``.
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ import sys
 import traceback
 import warnings
 
+from .. import _tensor
 from .grad_mode import is_grad_enabled
 
 ENABLED = False
@@ -55,6 +56,7 @@ def set_detect_graph_breaks(mode) -> None:
         ENABLED = False
     else:
         _MODE, ENABLED = _checked(mode), True
+    _tensor._conversion_check = check if ENABLED else None
 
 
 class detect_graph_breaks:

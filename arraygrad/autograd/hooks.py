@@ -22,6 +22,9 @@ from __future__ import annotations
 import itertools
 import weakref
 
+from .. import backend as _backend_mod
+from .._tensor import Tensor, asarray
+
 _next_id = itertools.count()
 
 
@@ -155,7 +158,6 @@ def register_node_hook(node, fn) -> RemovableHandle:
 # -- running them (called by the engine only where a hook exists) ------------------------
 
 def _wrap(g, backend):
-    from .._tensor import Tensor
     if g is None or isinstance(g, Tensor):
         return g
     return Tensor._wrap(g, backend)
@@ -163,8 +165,6 @@ def _wrap(g, backend):
 
 def _unwrap(value, like, backend, create_graph, what):
     """A hook's replacement for ``like``, as the engine carries it."""
-    from .._tensor import Tensor, asarray
-    from .. import backend as _backend_mod
     if value is None:
         return None
     if not isinstance(value, Tensor):
@@ -176,7 +176,7 @@ def _unwrap(value, like, backend, create_graph, what):
         if tuple(value.shape) != shape:
             raise RuntimeError(f"{what} returned a gradient of shape {tuple(value.shape)}, "
                                f"expected {shape}")
-    return value if create_graph else value.data
+    return value if create_graph else value._data
 
 
 def _call_tensor_hooks(table, g, backend, create_graph):
@@ -269,3 +269,21 @@ def run_node(node, hooks, grad, xp, backend, retain_graph, create_graph, capture
                                         create_graph, "hook", extra=tuple(
                                             _wrap(g, backend) for g in outs))
     return input_grads
+
+
+# -- Tensor's hook methods, installed here (Tensor sits below autograd) ----------------
+
+def _tensor_register_hook(self, hook):
+    """``hook(grad)`` runs when the gradient of this tensor is computed in backward; it
+    may return a replacement gradient. Returns a handle with ``.remove()``."""
+    return register_tensor_hook(self, hook)
+
+
+def _tensor_register_post_accumulate_grad_hook(self, hook):
+    """``hook(tensor)`` runs after a gradient is accumulated into this leaf's ``.grad``.
+    Returns a handle with ``.remove()``."""
+    return register_post_accumulate_grad_hook(self, hook)
+
+
+Tensor.register_hook = _tensor_register_hook
+Tensor.register_post_accumulate_grad_hook = _tensor_register_post_accumulate_grad_hook

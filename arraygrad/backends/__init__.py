@@ -6,9 +6,11 @@ profile (see numpy.toml for the fields); ``profile_dir`` says where they are fou
 inside an installed package (the wheel carries them as ``arraygrad/_profiles/``), or
 the project's ``backends/`` itself when arraygrad runs from its source tree (a checkout
 or an editable install). The package, the tests and the conformance suite read the
-same files. The adapters below are the only backend-specific code in arraygrad: how
-to make a host NumPy copy, when an array may be written in place, and how to take in a
-foreign array.
+same files. Backend-specific code lives in this package and nowhere else: the
+adapters below (how to make a host NumPy copy, when an array may be written in place,
+how to take in a foreign array), the rule namespace (``namespace.py``), the linalg and
+fft adapters a profile selects (``adapters.py``) and the special functions
+(``special.py``).
 """
 from __future__ import annotations
 

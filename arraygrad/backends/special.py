@@ -19,6 +19,8 @@ from __future__ import annotations
 import functools
 import importlib
 
+import array_api_compat
+
 import numpy as np
 
 SCIPY_INSTALL = "pip install scipy  (or: pip install 'arraygrad[special]')"
@@ -98,3 +100,53 @@ def _on_blocks(fn, *args):
     floating = [a.dtype for a in args if getattr(a, "dtype", None) is not None
                 and a.dtype.kind in "fc"]
     return elemwise(fn, *args, dtype=np.result_type(*floating) if floating else np.float64)
+
+
+# -- calling them on raw arrays ------------------------------------------------------
+
+_PY_NUMBERS = (int, float, complex, bool)
+
+# Per function, the positions of its integer arguments (passed to the backend as given).
+INTEGER_POSITIONS: dict[str, tuple] = {}
+
+
+class BackendSpecial:
+    """A backend's special functions as rules and forwards call them on raw arrays:
+    ``xp.special.erf(x)``. Each call brings the floating arguments to one dtype and
+    the result to it (see ``call``)."""
+
+    def __init__(self, xp, functions):
+        self._xp = xp
+        self._functions = functions
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        fn = functools.partial(call, self._xp, getattr(self._functions, name),
+                               INTEGER_POSITIONS.get(name, ()))
+        setattr(self, name, fn)
+        return fn
+
+
+def call(xp, fn, integers, *args):
+    """``fn(*args)`` on raw arrays with the floating arguments (Python numbers and
+    integer arrays included) brought to their common floating dtype first: some
+    libraries take no Python numbers (torch's ``igamma``) and some compute only in
+    float64 (SciPy's double-only loops). The arguments at ``integers`` pass as given."""
+    floating = [a for i, a in enumerate(args) if i not in integers]
+    arrays = [a for a in floating if a.__class__ not in _PY_NUMBERS]
+    dtype = xp.result_type(*arrays) if arrays else None
+    if dtype is None or not xp.isdtype(dtype, ("real floating", "complex floating")):
+        complex_number = any(a.__class__ is complex for a in floating)
+        dtype = xp.asarray(0j if complex_number else 0.0).dtype  # the backend's default
+    device = array_api_compat.device(arrays[0]) if arrays else None
+    prepared = []
+    for i, a in enumerate(args):
+        if i not in integers:
+            if a.__class__ in _PY_NUMBERS:
+                a = xp.asarray(a, dtype=dtype, device=device)
+            elif a.dtype != dtype:
+                a = xp.astype(a, dtype)
+        prepared.append(a)
+    out = fn(*prepared)
+    return out if out.dtype == dtype else xp.astype(out, dtype)

@@ -33,7 +33,7 @@ def _placeholder(o) -> Tensor:
     """The cotangent ``u`` for the output ``o`` (see the module docstring)."""
     b, ns = o._backend, o._backend.ns
     spread = 1.0 + (ns.arange(float(o.size), device=o.device) * _GOLDEN) % 1.0
-    return Tensor._wrap(ns.reshape(ns.astype(spread, o.data.dtype), o.shape), b)
+    return Tensor._wrap(ns.reshape(ns.astype(spread, o._data.dtype), o.shape), b)
 
 
 def _transposed(level, outs, what):

@@ -12,13 +12,13 @@ def unit_tensors(t) -> tuple:
     """The ``t.size`` tensors shaped like ``t`` with a single one (at flat index k for
     the k-th): the cotangents or tangents that pick out one element."""
     b = t._backend
-    eye = Tensor._wrap(b.ns.eye(t.size, dtype=t.data.dtype, device=t.device), b)
+    eye = Tensor._wrap(b.ns.eye(t.size, dtype=t._data.dtype, device=t.device), b)
     return tuple(reshape(e, t.shape) for e in unstack(eye))
 
 
 def _zeros(shape, like) -> Tensor:
     b = like._backend
-    return Tensor._wrap(b.ns.zeros(shape, dtype=like.data.dtype, device=like.device), b)
+    return Tensor._wrap(b.ns.zeros(shape, dtype=like._data.dtype, device=like.device), b)
 
 
 def from_rows(rows, out, x) -> Tensor:

@@ -16,3 +16,5 @@ LINALG_ONLY = frozenset(getattr(linalg, "EXTENSION_ONLY", ()))
 __all__ = sorted({name for section in SECTIONS for name in section.__all__} - LINALG_ONLY)
 globals().update({name: getattr(section, name) for section in SECTIONS
                   for name in section.__all__ if name not in LINALG_ONLY})
+
+from . import operators  # noqa: E402,F401  (installs Tensor's operators and methods)

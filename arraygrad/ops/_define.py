@@ -26,7 +26,7 @@ from operator import itemgetter
 
 from ..autograd import anomaly_mode as _anomaly
 from ..autograd import graph as _graph
-from ..autograd.function import FREED, SECOND_BACKWARD, OpNode
+from ..autograd.function import FREED, SECOND_BACKWARD, OpNode, tensor_from_edge
 from ..backend import is_backend_array
 from ..autograd.grad_mode import is_grad_enabled
 from .. import _tensor
@@ -219,7 +219,7 @@ class Op:
                     backend = a._backend
                 elif a._backend is not backend:
                     raise _tensor.mixed_backends(self.name, backend, a._backend)
-                datas[i] = a.data
+                datas[i] = a._data
                 if a._requires_grad and (wants is True or wants[i]):
                     mask |= 1 << i
             elif a is not None and a.__class__ not in _PY_SCALARS:
@@ -248,13 +248,13 @@ class Op:
         else:
             return self((x1, x2), _NO_KWARGS)
         if c1 is Tensor:
-            d1 = x1.data
+            d1 = x1._data
             mask = x1._requires_grad
         else:
             d1 = x1
             mask = 0
         if c2 is Tensor:
-            d2 = x2.data
+            d2 = x2._data
             mask |= x2._requires_grad << 1
         else:
             d2 = x2
@@ -271,7 +271,7 @@ class Op:
         if x.__class__ is not Tensor:
             return self((x,), _NO_KWARGS)
         backend = x._backend
-        data = x.data
+        data = x._data
         out = self.forward(backend.ns, data)
         if x._requires_grad and self._grad_bits and is_grad_enabled():
             return self._record(backend, (x,), (data,), _NO_KWARGS, out, 1, 1)
@@ -300,7 +300,7 @@ class Op:
                 backend = t._backend
             elif t._backend is not backend:
                 raise _tensor.mixed_backends(self.name, backend, t._backend)
-            datas[i] = t.data
+            datas[i] = t._data
         if backend is None:
             backend = _tensor.current_backend()
         return backend, datas
@@ -385,16 +385,16 @@ class Op:
         for (kind, key), value in zip(node._plan.sources, saved):
             if kind == "input":
                 if self.variadic:
-                    value = [Tensor._from_edge(v, None, node._edge(i))
+                    value = [tensor_from_edge(v, None, node._edge(i))
                              for i, v in enumerate(value)]
                 elif type(value) not in _PY_SCALARS and value is not None:  # not np.float64
-                    value = Tensor._from_edge(value, None, node._edge(key))
+                    value = tensor_from_edge(value, None, node._edge(key))
             elif kind == "result":
                 if self.outputs > 1:
-                    value = tuple(Tensor._from_edge(v, None, (node, nr))
+                    value = tuple(tensor_from_edge(v, None, (node, nr))
                                   for nr, v in enumerate(value))
                 else:
-                    value = Tensor._from_edge(value, None, (node, 0))
+                    value = tensor_from_edge(value, None, (node, 0))
             unpacked.append(value)
         return unpacked
 
@@ -573,9 +573,22 @@ def defop(*vjps, joint=None, inputs=None, node=None, broadcasts=False, outputs=1
         public.__doc__ = forward.__doc__
         public.__signature__ = sig
         public.__module__ = forward.__module__
+        # inspect.getsource(arraygrad.sin) shows the forward, beside its rule.
+        public.__wrapped__ = forward
         public.op = op
         return public
     return decorate
+
+
+def dispatches(*operations):
+    """Declare the operations a public function runs when it picks between several
+    (``pow``: a tensor or a Python exponent; ``sum``: one axis or all): each a function
+    made by ``defop`` (or its name in the namespace, for one defined later). The registry
+    of differentiable functions (``ops/registry.py``) reads the declaration."""
+    def declare(fn):
+        fn.ops = operations
+        return fn
+    return declare
 
 
 def elementwise(*vjps, node=None, inputs=None, broadcasts="auto", zero_safe=False):

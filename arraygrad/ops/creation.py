@@ -32,18 +32,22 @@ def _filled(fill, shape, more, dtype, device, requires_grad):
 
 
 def zeros(shape, *more, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor of zeros of ``shape`` (``zeros(2, 3)`` or ``zeros((2, 3))``)."""
     return _filled("zeros", shape, more, dtype, device, requires_grad)
 
 
 def ones(shape, *more, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor of ones of ``shape`` (``ones(2, 3)`` or ``ones((2, 3))``)."""
     return _filled("ones", shape, more, dtype, device, requires_grad)
 
 
 def empty(shape, *more, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """An uninitialized tensor of ``shape`` (``empty(2, 3)`` or ``empty((2, 3))``)."""
     return _filled("empty", shape, more, dtype, device, requires_grad)
 
 
 def full(shape, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor of ``shape`` filled with ``fill_value``."""
     b = _backend.current()
     if dtype is None and isinstance(fill_value, float):
         dtype = b.default_float
@@ -54,28 +58,33 @@ def full(shape, fill_value, *, dtype=None, device=None, requires_grad=False) -> 
 def _like(fill, x, dtype, device, requires_grad, *args):
     x = _tensor.asarray(x)
     b = x._backend
-    data = getattr(b.xp, fill)(x.data, *args, dtype=b.native(dtype), device=device)
+    data = getattr(b.xp, fill)(x._data, *args, dtype=b.native(dtype), device=device)
     return _made(data, b, requires_grad)
 
 
 def zeros_like(x, /, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor of zeros with the shape (and by default the dtype) of ``x``."""
     return _like("zeros_like", x, dtype, device, requires_grad)
 
 
 def ones_like(x, /, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor of ones with the shape (and by default the dtype) of ``x``."""
     return _like("ones_like", x, dtype, device, requires_grad)
 
 
 def empty_like(x, /, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """An uninitialized tensor with the shape (and by default the dtype) of ``x``."""
     return _like("empty_like", x, dtype, device, requires_grad)
 
 
 def full_like(x, /, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor of ``fill_value`` with the shape (and by default the dtype) of ``x``."""
     return _like("full_like", x, dtype, device, requires_grad, fill_value)
 
 
 def arange(start, /, stop=None, step=1, *, dtype=None, device=None,
            requires_grad=False) -> Tensor:
+    """Values from ``start`` up to (not including) ``stop``, ``step`` apart."""
     b = _backend.current()
     data = b.xp.arange(start, stop, step, dtype=b.native(dtype), device=device)
     return _made(data, b, requires_grad)
@@ -83,6 +92,7 @@ def arange(start, /, stop=None, step=1, *, dtype=None, device=None,
 
 def linspace(start, stop, /, num, *, dtype=None, device=None, endpoint=True,
              requires_grad=False) -> Tensor:
+    """``num`` evenly spaced values from ``start`` to ``stop`` (if ``endpoint``)."""
     b = _backend.current()
     data = b.xp.linspace(start, stop, num, dtype=b.native(dtype), device=device,
                          endpoint=endpoint)
@@ -91,6 +101,7 @@ def linspace(start, stop, /, num, *, dtype=None, device=None, endpoint=True,
 
 def eye(n_rows, n_cols=None, /, *, k=0, dtype=None, device=None,
         requires_grad=False) -> Tensor:
+    """A matrix with ones on the ``k``-th diagonal and zeros elsewhere."""
     b = _backend.current()
     data = b.xp.eye(n_rows, n_cols, k=k, dtype=b.native(dtype), device=device)
     return _made(data, b, requires_grad)

@@ -8,6 +8,7 @@ from ._define import defop
 @defop(lambda xp, g, x_shape, x_dtype: xp.unbroadcast(g, x_shape, x_dtype),
        node="ToCopyBackward0")
 def astype(xp, x, dtype, /, *, copy=True, device=None):
+    """``x`` converted to ``dtype`` (and moved to ``device``, if given)."""
     x = xp.astype(x, xp.native(dtype), copy=copy)
     return x if device is None else xp.to_device(x, device)
 
@@ -20,6 +21,7 @@ def copy(xp, x, /):
 
 @defop(lambda xp, g, x_device: xp.to_device(g, x_device), node="ToCopyBackward0")
 def to_device(xp, x, device, /, *, stream=None):
+    """``x`` moved to ``device``."""
     return xp.to_device(x, device, stream=stream)
 
 
@@ -41,6 +43,7 @@ def _dtype_of(value):
 
 
 def can_cast(from_, to, /) -> bool:
+    """Whether the standard's casting rules allow ``from_`` (a dtype or array) to ``to``."""
     b = _backend_for(from_)
     return bool(b.xp.can_cast(b.native(_dtype_of(from_)), b.native(to)))
 
@@ -83,6 +86,7 @@ def finfo(type, /) -> finfo_object:
 
 
 def iinfo(type, /) -> iinfo_object:
+    """Limits of an integer dtype."""
     b = _backend_for(type)
     dtype = b.dtype(_dtype_of(type))
     return iinfo_object(b.xp.iinfo(b.native(dtype)), dtype)

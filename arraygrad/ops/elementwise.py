@@ -16,7 +16,7 @@ import cmath
 import inspect
 import math
 
-from ._define import defop, elementwise
+from ._define import defop, dispatches, elementwise
 
 _SCALARS = (int, float, complex)
 
@@ -29,43 +29,51 @@ def _is_scalar(v) -> bool:
 
 @elementwise(lambda xp, g: g, lambda xp, g: g, node="AddBackward0")
 def add(xp, x1, x2, /):
+    """The sum ``x1 + x2``, element-wise."""
     return x1 + x2
 
 
 @elementwise(lambda xp, g: g, lambda xp, g: -g, node="SubBackward0")
 def subtract(xp, x1, x2, /):
+    """The difference ``x1 - x2``, element-wise."""
     return x1 - x2
 
 
 @elementwise(lambda xp, g, x2: g * xp.conj(x2), lambda xp, g, x1: g * xp.conj(x1),
              node="MulBackward0")
 def multiply(xp, x1, x2, /):
+    """The product ``x1 * x2``, element-wise."""
     return x1 * x2
 
 
 @elementwise(lambda xp, g, x2: g / xp.conj(x2),
              lambda xp, g, x2, result: -g * xp.conj(result / x2), node="DivBackward0", zero_safe=True)
 def divide(xp, x1, x2, /):
+    """The true quotient ``x1 / x2``, element-wise."""
     return x1 / x2
 
 
 @elementwise(lambda xp, g: -g, node="NegBackward0")
 def negative(xp, x, /):
+    """The negation ``-x``, element-wise."""
     return -x
 
 
 @elementwise(lambda xp, g: g, node="PositiveBackward0")
 def positive(xp, x, /):
+    """``+x``: the values of ``x``, element-wise."""
     return +x
 
 
 @elementwise(lambda xp, g, result: -g * xp.conj(result * result), node="ReciprocalBackward0", zero_safe=True)
 def reciprocal(xp, x, /):
+    """The reciprocal ``1 / x``, element-wise."""
     return xp.reciprocal(x)
 
 
 @elementwise(lambda xp, g, x: g * 2 * xp.conj(x), node="PowBackward0", zero_safe=True)
 def square(xp, x, /):
+    """The square ``x * x``, element-wise."""
     return xp.square(x)
 
 
@@ -99,6 +107,7 @@ def _pow_tensors(xp, x1, x2, /):
     return x1 ** x2
 
 
+@dispatches(_pow_scalar_exponent, _pow_tensors)
 def pow(x1, x2, /):
     """``x1 ** x2``, element-wise."""
     if _is_scalar(x2):
@@ -112,11 +121,13 @@ def _remainder_divisor_rule(xp, g, x1, x2):
 
 @elementwise(lambda xp, g: g, _remainder_divisor_rule, node="RemainderBackward0")
 def remainder(xp, x1, x2, /):
+    """The remainder of ``x1 / x2``, with the sign of ``x2``, element-wise."""
     return x1 % x2
 
 
 @defop()
 def floor_divide(xp, x1, x2, /):
+    """The floored quotient ``x1 // x2``, element-wise."""
     return x1 // x2
 
 
@@ -124,42 +135,50 @@ def floor_divide(xp, x1, x2, /):
 
 @elementwise(lambda xp, g, result: g * xp.conj(result), node="ExpBackward0")
 def exp(xp, x, /):
+    """The exponential ``e ** x``, element-wise."""
     return xp.exp(x)
 
 
 @elementwise(lambda xp, g, result: g * xp.conj(result + 1), node="Expm1Backward0")
 def expm1(xp, x, /):
+    """``exp(x) - 1``, accurate for ``x`` near 0, element-wise."""
     return xp.expm1(x)
 
 
 @elementwise(lambda xp, g, x: g / xp.conj(x), node="LogBackward0", zero_safe=True)
 def log(xp, x, /):
+    """The natural logarithm, element-wise."""
     return xp.log(x)
 
 
 @elementwise(lambda xp, g, x: g / xp.conj(x + 1), node="Log1PBackward0", zero_safe=True)
 def log1p(xp, x, /):
+    """``log(1 + x)``, accurate for ``x`` near 0, element-wise."""
     return xp.log1p(x)
 
 
 @elementwise(lambda xp, g, x: g / xp.conj(x * math.log(2.0)), node="Log2Backward0", zero_safe=True)
 def log2(xp, x, /):
+    """The base-2 logarithm, element-wise."""
     return xp.log2(x)
 
 
 @elementwise(lambda xp, g, x: g / xp.conj(x * math.log(10.0)), node="Log10Backward0", zero_safe=True)
 def log10(xp, x, /):
+    """The base-10 logarithm, element-wise."""
     return xp.log10(x)
 
 
 @elementwise(lambda xp, g, x1, result: g * xp.exp(x1 - result),
              lambda xp, g, x2, result: g * xp.exp(x2 - result), node="LogaddexpBackward0")
 def logaddexp(xp, x1, x2, /):
+    """``log(exp(x1) + exp(x2))`` without overflow, element-wise."""
     return xp.logaddexp(x1, x2)
 
 
 @elementwise(lambda xp, g, result: g / xp.conj(2 * result), node="SqrtBackward0", zero_safe=True)
 def sqrt(xp, x, /):
+    """The principal square root, element-wise."""
     return xp.sqrt(x)
 
 
@@ -167,74 +186,88 @@ def sqrt(xp, x, /):
 
 @elementwise(lambda xp, g, x: g * xp.conj(xp.cos(x)), node="SinBackward0")
 def sin(xp, x, /):
+    """The sine, element-wise."""
     return xp.sin(x)
 
 
 @elementwise(lambda xp, g, x: -g * xp.conj(xp.sin(x)), node="CosBackward0")
 def cos(xp, x, /):
+    """The cosine, element-wise."""
     return xp.cos(x)
 
 
 @elementwise(lambda xp, g, result: g * xp.conj(1 + result * result), node="TanBackward0")
 def tan(xp, x, /):
+    """The tangent, element-wise."""
     return xp.tan(x)
 
 
 @elementwise(lambda xp, g, x: g / xp.conj(xp.sqrt(1 - x * x)), node="AsinBackward0", zero_safe=True)
 def asin(xp, x, /):
+    """The inverse sine, element-wise."""
     return xp.asin(x)
 
 
 @elementwise(lambda xp, g, x: -g / xp.conj(xp.sqrt(1 - x * x)), node="AcosBackward0", zero_safe=True)
 def acos(xp, x, /):
+    """The inverse cosine, element-wise."""
     return xp.acos(x)
 
 
 @elementwise(lambda xp, g, x: g / xp.conj(1 + x * x), node="AtanBackward0")
 def atan(xp, x, /):
+    """The inverse tangent, element-wise."""
     return xp.atan(x)
 
 
 @elementwise(lambda xp, g, x1, x2: g * x2 / (x1 * x1 + x2 * x2),
              lambda xp, g, x1, x2: -g * x1 / (x1 * x1 + x2 * x2), node="Atan2Backward0")
 def atan2(xp, x1, x2, /):
+    """The inverse tangent of ``x1 / x2`` in the quadrant of ``(x2, x1)``, element-wise."""
     return xp.atan2(x1, x2)
 
 
 @elementwise(lambda xp, g, x: g * xp.conj(xp.cosh(x)), node="SinhBackward0")
 def sinh(xp, x, /):
+    """The hyperbolic sine, element-wise."""
     return xp.sinh(x)
 
 
 @elementwise(lambda xp, g, x: g * xp.conj(xp.sinh(x)), node="CoshBackward0")
 def cosh(xp, x, /):
+    """The hyperbolic cosine, element-wise."""
     return xp.cosh(x)
 
 
 @elementwise(lambda xp, g, result: g * xp.conj(1 - result * result), node="TanhBackward0")
 def tanh(xp, x, /):
+    """The hyperbolic tangent, element-wise."""
     return xp.tanh(x)
 
 
 @elementwise(lambda xp, g, x: g / xp.conj(xp.sqrt(x * x + 1)), node="AsinhBackward0")
 def asinh(xp, x, /):
+    """The inverse hyperbolic sine, element-wise."""
     return xp.asinh(x)
 
 
 @elementwise(lambda xp, g, x: g / xp.conj(xp.sqrt(x - 1) * xp.sqrt(x + 1)),
              node="AcoshBackward0", zero_safe=True)
 def acosh(xp, x, /):
+    """The inverse hyperbolic cosine, element-wise."""
     return xp.acosh(x)
 
 
 @elementwise(lambda xp, g, x: g / xp.conj(1 - x * x), node="AtanhBackward0", zero_safe=True)
 def atanh(xp, x, /):
+    """The inverse hyperbolic tangent, element-wise."""
     return xp.atanh(x)
 
 
 @elementwise(lambda xp, g, x1, result: g * x1 / result,
              lambda xp, g, x2, result: g * x2 / result, node="HypotBackward0")
 def hypot(xp, x1, x2, /):
+    """``sqrt(x1 ** 2 + x2 ** 2)`` without overflow, element-wise."""
     return xp.hypot(x1, x2)
 
 
@@ -242,21 +275,25 @@ def hypot(xp, x1, x2, /):
 
 @elementwise(lambda xp, g, x: g * xp.sgn(x), node="AbsBackward0", broadcasts=True)
 def abs(xp, x, /):
+    """The absolute value (the modulus of a complex ``x``), element-wise."""
     return xp.abs(x)
 
 
 @elementwise(lambda xp, g: xp.conj(g), node="ConjBackward0")
 def conj(xp, x, /):
+    """The complex conjugate, element-wise."""
     return xp.conj(x)
 
 
 @elementwise(lambda xp, g: g, node="RealBackward0", broadcasts=True)
 def real(xp, x, /):
+    """The real part, element-wise."""
     return xp.real(x)
 
 
 @elementwise(lambda xp, g: g * 1j, node="ImagBackward0", broadcasts=True)
 def imag(xp, x, /):
+    """The imaginary part, element-wise."""
     return xp.imag(x)
 
 
@@ -275,6 +312,7 @@ _zero_rule.constant = True  # not a gradient: the registry does not count it
 
 @elementwise(_copysign_rule, _zero_rule, node="CopysignBackward0")
 def copysign(xp, x1, x2, /):
+    """The magnitude of ``x1`` with the sign of ``x2``, element-wise."""
     return xp.copysign(x1, x2)
 
 
@@ -290,12 +328,14 @@ def _tie_split(xp, g, mine, other, wins):
 @elementwise(lambda xp, g, x1, x2: _tie_split(xp, g, x1, x2, x1 > x2),
              lambda xp, g, x1, x2: _tie_split(xp, g, x2, x1, x2 > x1), node="MaximumBackward0")
 def maximum(xp, x1, x2, /):
+    """The larger of ``x1`` and ``x2``, element-wise."""
     return xp.maximum(x1, x2)
 
 
 @elementwise(lambda xp, g, x1, x2: _tie_split(xp, g, x1, x2, x1 < x2),
              lambda xp, g, x1, x2: _tie_split(xp, g, x2, x1, x2 < x1), node="MinimumBackward0")
 def minimum(xp, x1, x2, /):
+    """The smaller of ``x1`` and ``x2``, element-wise."""
     return xp.minimum(x1, x2)
 
 
@@ -326,17 +366,20 @@ def _masked(xp, g, mask):
              lambda xp, g, x, min, max: _masked(xp, g, _clip_masks(xp, x, min, max)[2]),
              node="ClampBackward1", inputs=("x", "min", "max"))
 def clip(xp, x, /, min=None, max=None):
+    """``x`` held within ``[min, max]`` (either bound optional), element-wise."""
     return xp.clip(x, min, max)
 
 
 # -- functions without gradients: integer, boolean and piecewise-constant results --
 
-def _no_gradient(name, fn, *params):
-    """An operation without a rule, with the standard's signature ``name(params, /)``."""
+def _no_gradient(name, fn, *params, doc):
+    """An operation without a rule, with the standard's signature ``name(params, /)``
+    and the docstring ``doc``."""
     def forward(xp, *args):
         return fn(xp, *args)
     positional = inspect.Parameter.POSITIONAL_ONLY
     forward.__name__ = forward.__qualname__ = name
+    forward.__doc__ = doc
     forward.__signature__ = inspect.Signature(
         [inspect.Parameter(p, positional) for p in ("xp", *params)])
     return defop()(forward)
@@ -350,48 +393,73 @@ def _unary_method(name):
     return lambda xp, x: getattr(xp, name)(x)
 
 
-equal = _no_gradient("equal", lambda xp, x1, x2: x1 == x2, "x1", "x2")
-not_equal = _no_gradient("not_equal", lambda xp, x1, x2: x1 != x2, "x1", "x2")
-less = _no_gradient("less", lambda xp, x1, x2: x1 < x2, "x1", "x2")
-less_equal = _no_gradient("less_equal", lambda xp, x1, x2: x1 <= x2, "x1", "x2")
-greater = _no_gradient("greater", lambda xp, x1, x2: x1 > x2, "x1", "x2")
-greater_equal = _no_gradient("greater_equal", lambda xp, x1, x2: x1 >= x2, "x1", "x2")
-bitwise_and = _no_gradient("bitwise_and", lambda xp, x1, x2: x1 & x2, "x1", "x2")
-bitwise_or = _no_gradient("bitwise_or", lambda xp, x1, x2: x1 | x2, "x1", "x2")
-bitwise_xor = _no_gradient("bitwise_xor", lambda xp, x1, x2: x1 ^ x2, "x1", "x2")
-bitwise_left_shift = _no_gradient("bitwise_left_shift", lambda xp, x1, x2: x1 << x2, "x1", "x2")
-bitwise_right_shift = _no_gradient("bitwise_right_shift", lambda xp, x1, x2: x1 >> x2, "x1", "x2")
-bitwise_invert = _no_gradient("bitwise_invert", lambda xp, x: ~x, "x")
-logical_and = _no_gradient("logical_and", _binary_method("logical_and"), "x1", "x2")
-logical_or = _no_gradient("logical_or", _binary_method("logical_or"), "x1", "x2")
-logical_xor = _no_gradient("logical_xor", _binary_method("logical_xor"), "x1", "x2")
-nextafter = _no_gradient("nextafter", _binary_method("nextafter"), "x1", "x2")
-logical_not = _no_gradient("logical_not", _unary_method("logical_not"), "x")
-isfinite = _no_gradient("isfinite", _unary_method("isfinite"), "x")
-isinf = _no_gradient("isinf", _unary_method("isinf"), "x")
-isnan = _no_gradient("isnan", _unary_method("isnan"), "x")
-signbit = _no_gradient("signbit", _unary_method("signbit"), "x")
+equal = _no_gradient("equal", lambda xp, x1, x2: x1 == x2, "x1", "x2",
+                     doc="Whether ``x1 == x2``, element-wise.")
+not_equal = _no_gradient("not_equal", lambda xp, x1, x2: x1 != x2, "x1", "x2",
+                         doc="Whether ``x1 != x2``, element-wise.")
+less = _no_gradient("less", lambda xp, x1, x2: x1 < x2, "x1", "x2",
+                    doc="Whether ``x1 < x2``, element-wise.")
+less_equal = _no_gradient("less_equal", lambda xp, x1, x2: x1 <= x2, "x1", "x2",
+                          doc="Whether ``x1 <= x2``, element-wise.")
+greater = _no_gradient("greater", lambda xp, x1, x2: x1 > x2, "x1", "x2",
+                       doc="Whether ``x1 > x2``, element-wise.")
+greater_equal = _no_gradient("greater_equal", lambda xp, x1, x2: x1 >= x2, "x1", "x2",
+                             doc="Whether ``x1 >= x2``, element-wise.")
+bitwise_and = _no_gradient("bitwise_and", lambda xp, x1, x2: x1 & x2, "x1", "x2",
+                           doc="The bitwise AND of ``x1`` and ``x2``, element-wise.")
+bitwise_or = _no_gradient("bitwise_or", lambda xp, x1, x2: x1 | x2, "x1", "x2",
+                          doc="The bitwise OR of ``x1`` and ``x2``, element-wise.")
+bitwise_xor = _no_gradient("bitwise_xor", lambda xp, x1, x2: x1 ^ x2, "x1", "x2",
+                           doc="The bitwise XOR of ``x1`` and ``x2``, element-wise.")
+bitwise_left_shift = _no_gradient("bitwise_left_shift", lambda xp, x1, x2: x1 << x2, "x1", "x2",
+                                  doc="``x1`` shifted left by ``x2`` bits, element-wise.")
+bitwise_right_shift = _no_gradient("bitwise_right_shift", lambda xp, x1, x2: x1 >> x2, "x1", "x2",
+                                   doc="``x1`` shifted right by ``x2`` bits, element-wise.")
+bitwise_invert = _no_gradient("bitwise_invert", lambda xp, x: ~x, "x",
+                              doc="The bitwise NOT ``~x``, element-wise.")
+logical_and = _no_gradient("logical_and", _binary_method("logical_and"), "x1", "x2",
+                           doc="The logical AND of ``x1`` and ``x2``, element-wise.")
+logical_or = _no_gradient("logical_or", _binary_method("logical_or"), "x1", "x2",
+                          doc="The logical OR of ``x1`` and ``x2``, element-wise.")
+logical_xor = _no_gradient("logical_xor", _binary_method("logical_xor"), "x1", "x2",
+                           doc="The logical XOR of ``x1`` and ``x2``, element-wise.")
+nextafter = _no_gradient("nextafter", _binary_method("nextafter"), "x1", "x2",
+                         doc="The next float after ``x1`` toward ``x2``, element-wise.")
+logical_not = _no_gradient("logical_not", _unary_method("logical_not"), "x",
+                           doc="The logical NOT of ``x``, element-wise.")
+isfinite = _no_gradient("isfinite", _unary_method("isfinite"), "x",
+                        doc="Whether ``x`` is finite (neither infinite nor NaN), element-wise.")
+isinf = _no_gradient("isinf", _unary_method("isinf"), "x",
+                     doc="Whether ``x`` is infinite, element-wise.")
+isnan = _no_gradient("isnan", _unary_method("isnan"), "x",
+                     doc="Whether ``x`` is NaN, element-wise.")
+signbit = _no_gradient("signbit", _unary_method("signbit"), "x",
+                       doc="Whether the sign bit of ``x`` is set, element-wise.")
 
 
 # -- piecewise-constant functions: a node whose gradient is zero (PyTorch, JAX) ------
 
 @elementwise(_zero_rule, node="FloorBackward0")
 def floor(xp, x, /):
+    """The largest integer not above ``x``, element-wise."""
     return xp.floor(x)
 
 
 @elementwise(_zero_rule, node="CeilBackward0")
 def ceil(xp, x, /):
+    """The smallest integer not below ``x``, element-wise."""
     return xp.ceil(x)
 
 
 @elementwise(_zero_rule, node="TruncBackward0")
 def trunc(xp, x, /):
+    """``x`` rounded toward zero, element-wise."""
     return xp.trunc(x)
 
 
 @elementwise(_zero_rule, node="RoundBackward0")
 def round(xp, x, /):
+    """``x`` rounded to the nearest integer (halves to even), element-wise."""
     return xp.round(x)
 
 
@@ -413,9 +481,14 @@ def _sgn_rule(xp, g, x, result):
 
 @elementwise(_sgn_rule, node="SgnBackward0")
 def _sign_complex(xp, x, /):
-    return xp.sign(x)
+    # x / |x|, 0 at 0, with |x| moved off 0 first: array_api_compat's sign divides
+    # 0 by 0 there (and then writes 0), which NumPy and Dask warn about for a valid input.
+    magnitude = xp.abs(x)
+    zero = magnitude == 0
+    return xp.where(zero, xp.zeros_like(x), x / xp.where(zero, xp.ones_like(magnitude), magnitude))
 
 
+@dispatches(_sign_real, _sign_complex)
 def sign(x, /):
     """The sign of ``x``, element-wise: -1, 0 or 1 for real ``x`` (a zero gradient);
     ``x / |x|`` (0 at 0) for complex ``x`` (PyTorch's ``sgn`` and its gradient)."""

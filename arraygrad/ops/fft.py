@@ -51,7 +51,7 @@ import array_api_compat
 
 from .. import backend as _backend
 from .._tensor import Tensor
-from ._define import defop
+from ._define import defop, dispatches
 
 # The normalization of the adjoint of a transform normalized by ``norm``.
 _SWAP = {"backward": "forward", "ortho": "ortho", "forward": "backward"}
@@ -114,18 +114,6 @@ def _n_d(shape, s, axes, c2r=False):
     return axes, tuple(sizes)
 
 
-def _single_chunks(x, axes, name: str) -> None:
-    """Dask transforms only along axes held in one chunk."""
-    if not array_api_compat.is_dask_array(x):
-        return
-    split = [ax for ax in axes if len(x.chunks[ax]) > 1]
-    if split:
-        raise NotImplementedError(
-            f"fft.{name} on the dask backend needs every transformed axis in a single "
-            f"chunk, but axis {split[0]} has chunks {x.chunks[split[0]]}; rechunk the "
-            f"array first (e.g. x.rechunk({{{split[0]}: -1}}))")
-
-
 def _fft_of(xp, a):
     """``xp.fft``. The rule namespace of a backend copies the names ``dir()`` lists, and
     array_api_strict serves its extension modules (``fft``, ``linalg``) through a module
@@ -176,7 +164,6 @@ def _one_d_forward(name: str):
         ax, n = _one_d(x.shape, n, axis, c2r)
         if 0 in x.shape:
             return _zeros_result(xp, x, name, (ax,), (n,))
-        _single_chunks(x, (ax,), name)
         return getattr(_fft_of(xp, x), name)(x, n=n, axis=ax, norm=norm)
     forward.__name__ = forward.__qualname__ = name
     return _forward(forward)
@@ -194,7 +181,6 @@ def _n_d_forward(name: str):
             return _complex_copy(xp, x)
         if 0 in x.shape:
             return _zeros_result(xp, x, name, axes_, s_)
-        _single_chunks(x, axes_, name)
         return getattr(_fft_of(xp, x), name)(x, s=s_, axes=axes_, norm=norm)
     forward.__name__ = forward.__qualname__ = name
     return _forward(forward)
@@ -294,11 +280,13 @@ _ifft_c2c = defop(_c2c_rule("fft"), node="FftC2CBackward0")(_one_d_forward("ifft
 _ifft_r2c = defop(_c2c_rule("fft"), node="FftR2CBackward0")(_FORWARDS["ifft"])
 
 
+@dispatches(_fft_r2c, _fft_c2c)
 def fft(x, /, *, n=None, axis=-1, norm="backward"):
     """The one-dimensional discrete Fourier transform."""
     return (_fft_r2c if _real_tensor(x) else _fft_c2c)(x, n=n, axis=axis, norm=norm)
 
 
+@dispatches(_ifft_r2c, _ifft_c2c)
 def ifft(x, /, *, n=None, axis=-1, norm="backward"):
     """The one-dimensional inverse discrete Fourier transform."""
     return (_ifft_r2c if _real_tensor(x) else _ifft_c2c)(x, n=n, axis=axis, norm=norm)

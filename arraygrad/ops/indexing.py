@@ -20,8 +20,9 @@ import array_api_compat
 
 from ..autograd.grad_mode import is_grad_enabled
 from .. import _tensor
-from ._define import defop
-from ._namespace import _ascending, full_key
+from ._define import defop, dispatches
+from ..backends.adapters import unknown_size_gradient_error
+from ..backends.namespace import _ascending, full_key
 from .indexing_functions import _constant, scatter_add
 
 Tensor = _tensor.Tensor
@@ -54,7 +55,7 @@ def _raw_item(k, backend):
     if isinstance(k, Tensor):
         if k._backend is not backend:
             raise _tensor.mixed_backends("indexing", backend, k._backend)
-        return k.data
+        return k._data
     if isinstance(k, (list, tuple)):
         return _index_array(k, backend)
     return k
@@ -131,13 +132,8 @@ def _getitem_rule(xp, g, x_shape, key):
         positions = _constant(xp, _linear_positions, g, x_shape, key)
         flat = scatter_add(xp, xp.reshape(g, (-1,)), positions, math.prod(x_shape), 0)
         return xp.reshape(flat, x_shape)
-    if any(n is None or n != n for n in tuple(g.shape)):  # Dask's unknown sizes
-        raise NotImplementedError(
-            "Dask does not know how many elements a boolean mask selects until it "
-            f"computes (the selection's shape is {tuple(g.shape)}), so the gradient of "
-            "x[mask] cannot be put back lazily. Index with a computed mask instead "
-            "(x[mask.detach().numpy()], whose size Dask then knows), or write "
-            "where(mask, x, 0), which has the same gradient and a known shape.")
+    if any(n is None or n != n for n in tuple(g.shape)):  # sizes unknown until computed
+        raise unknown_size_gradient_error(g.shape)
     return xp.place(x_shape, key, g)
 
 
@@ -148,6 +144,7 @@ _slice = defop(*_getitem_rule, node="SliceBackward0")(_getitem_forward)
 _index = defop(*_getitem_rule, node="IndexBackward0")(_getitem_forward)
 
 
+@dispatches(_select, _index, _slice)
 def getitem(x, key):
     """``x[key]`` with the standard's indexing (integers, slices, ellipsis, None,
     integer arrays and boolean masks). A basic key gives a view of ``x`` (see
@@ -156,10 +153,10 @@ def getitem(x, key):
     key = raw_key(key, x._backend)
     if isinstance(key, int):
         out = _select(x, key)
-        if len(x.data.shape) > 1:
+        if len(x._data.shape) > 1:
             _link(out, x, key)
         return out
-    kind = _key_kind(key, len(x.data.shape))
+    kind = _key_kind(key, len(x._data.shape))
     if kind == "array":
         return _index(x, key)
     out = _slice(x, key)
@@ -224,6 +221,8 @@ def _target_ndim(key, ndim: int) -> int:
     return out + ndim - consumed + max(advanced, 0)
 
 
+# _select and _slice: the views of x taken anew after the write (write_view).
+@dispatches(_index_put, _select, _slice)
 def setitem(x, key, value) -> None:
     """``x[key] = value``, differentiable in ``x`` and ``value``."""
     if x._view is not None:
@@ -244,14 +243,14 @@ def _setitem(x, key, value) -> None:
     if not recording:
         # A 0-d result of a NumPy operation is a NumPy scalar, which has no item
         # assignment: it is written like a shared array, through a 0-d copy.
-        if _tensor._refs(x) <= _tensor._PRIVATE_REFS and backend.owns_buffer(x.data) \
-                and hasattr(x.data, "__setitem__"):
-            raw = value.data if isinstance(value, Tensor) else value
+        if x._holds_private_data() and backend.owns_buffer(x._data) \
+                and hasattr(x._data, "__setitem__"):
+            raw = value._data if isinstance(value, Tensor) else value
             if raw.__class__ not in _SCALARS:
-                raw = _fit_value(backend.ns, raw, key, len(x.data.shape))
-            x.data = backend.ns.write_into(x.data, key, raw)
+                raw = _fit_value(backend.ns, raw, key, len(x._data.shape))
+            x._data = backend.ns.write_into(x._data, key, raw)
         else:
-            x.data = _index_put(x, value, key).data
+            x._data = _index_put(x, value, key)._data
         return
     if x.grad_fn is None and x._requires_grad:
         raise RuntimeError("a leaf Variable that requires grad is being used in an "
@@ -281,7 +280,7 @@ def _ascending_write(x, key, value):
     from .manipulation import broadcast_to, flip, reshape
     items = key if isinstance(key, tuple) else (key,)
     named = tuple(k for k in items if k is not None)  # assignment takes no new axes
-    ascending, flipped = _ascending(named, tuple(x.data.shape))
+    ascending, flipped = _ascending(named, tuple(x._data.shape))
     if ascending is named:  # index arrays: left to the backend
         return key, value
     ascending = full_key(ascending)
@@ -292,20 +291,20 @@ def _ascending_write(x, key, value):
         value = _tensor.asarray(value, backend=backend)
     elif value._backend is not backend:
         raise _tensor.mixed_backends("setitem", backend, value._backend)
-    target = tuple(backend.ns.getitem(x.data, key).shape)
-    value = _fit_value(_ops_namespace(), value, key, len(x.data.shape))
+    target = tuple(backend.ns.getitem(x._data, key).shape)
+    value = _fit_value(_ops_namespace(), value, key, len(x._data.shape))
     if tuple(value.shape) != target:
         value = broadcast_to(value, target)
     if len(named) != len(items):  # without the new axes (all of size 1)
-        value = reshape(value, tuple(backend.ns.getitem(x.data, ascending).shape))
+        value = reshape(value, tuple(backend.ns.getitem(x._data, ascending).shape))
     if flipped:
         value = flip(value, axis=flipped)
     return ascending, value
 
 
 def _ops_namespace():
-    import arraygrad
-    return arraygrad
+    from .. import ops
+    return ops
 
 
 # -- views -------------------------------------------------------------------------
@@ -379,12 +378,12 @@ def _write_back(base, key, view) -> None:
                 new_axes.append(axis)
                 axis += 1
             elif k is Ellipsis:
-                axis += len(base.data.shape) - named
+                axis += len(base._data.shape) - named
             elif not isinstance(k, int):
                 axis += 1
         view = squeeze(view, axis=tuple(new_axes))
         items = tuple(k for k in items if k is not None)
-    items, flipped = _ascending(items, tuple(base.data.shape))
+    items, flipped = _ascending(items, tuple(base._data.shape))
     if flipped:
         view = flip(view, axis=flipped)
     _setitem(base, full_key(items), view)
@@ -410,7 +409,7 @@ def _refresh(base) -> None:
         if record and (base._requires_grad or view._requires_grad):
             view._rebind((_select if isinstance(key, int) else _slice)(base, key))
         else:  # as any write under no_grad: the values change, the graph does not
-            view.data = getitem_raw(base.data, key)
+            view._data = getitem_raw(base._data, key)
         if view._view[_VIEWS]:
             _refresh(view)
     if alive or links[_BASE] is not None:

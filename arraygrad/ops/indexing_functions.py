@@ -33,7 +33,7 @@ import array_api_compat
 
 from .._tensor import Tensor
 from ._axes import normalize_axis as _axis
-from ._define import defop
+from ._define import defop, dispatches
 
 
 
@@ -174,6 +174,7 @@ _take_flat = defop(_take_rule, None, node="TakeBackward0")(_take_forward)
 _take_axis = defop(_take_rule, None, node="IndexSelectBackward0")(_take_forward)
 
 
+@dispatches(_take_flat, _take_axis)
 def take(x, indices, /, *, axis=None):
     """The elements of ``x`` at the 1-d integer ``indices`` along ``axis`` (negative
     indices count from the end; ``axis=None`` takes from ``x`` flattened)."""
@@ -204,6 +205,7 @@ def _take_along_axis_rule(xp, g, indices, x_shape, axis):
 
 @defop(_take_along_axis_rule, None, node="GatherBackward0")
 def take_along_axis(xp, x, indices, /, *, axis=-1):
+    """The elements of ``x`` picked along ``axis`` by ``indices``, of ``x``'s rank."""
     ax = _axis(axis, x.ndim)
     x_shape, i_shape = _broadcast_along(tuple(x.shape), tuple(indices.shape), ax)
     n = x_shape[ax]

@@ -18,13 +18,10 @@ Decompositions are not unique: as in PyTorch, a loss must not depend on the phas
 for real inputs, the sign) of eigenvectors and singular vectors; PyTorch checks this on
 the values, which a lazy backend cannot, so the check is not made here.
 
-Backends: every backend's ``linalg`` namespace is used directly, except on dask, whose
-``linalg`` takes 2-D arrays only and lacks several functions. There stacks are done
-matrix by matrix; ``cross``, ``matrix_power``, ``pinv``, ``svdvals``, ``matrix_rank``
-and the upper ``cholesky`` are written in standard terms; ``det``, ``slogdet``,
-``eigh``, ``eigvalsh``, ``eig`` and ``eigvals`` raise ``NotImplementedError`` (dask has
-no determinant or eigensolver), as do ``svd(full_matrices=True)`` and
-``qr(mode="complete")`` of non-square matrices (dask computes reduced forms only).
+Backends: the forwards call the standard's ``xp.linalg`` and nothing else. A backend
+whose library falls short of it (2-D arrays only, missing functions) has an adapter
+there, named by its profile, which fills the gaps or raises ``NotImplementedError``
+(``arraygrad/backends/adapters.py``).
 """
 from __future__ import annotations
 
@@ -36,7 +33,7 @@ import array_api_compat
 from .. import _tensor
 from ..autograd.grad_mode import is_grad_enabled
 from ._axes import expand_reduced
-from ._define import defop
+from ._define import defop, dispatches
 
 Tensor = _tensor.Tensor
 
@@ -50,28 +47,10 @@ SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
 # -- helpers shared by forwards and rules (shapes and Python values only) -------------
 
 def _ns():
-    """arraygrad's own namespace, for the functions composed of other operations."""
-    import arraygrad
-    return arraygrad
-
-
-def _linalg(xp, a):
-    """``xp.linalg``. array_api_strict serves its extensions through a module
-    ``__getattr__`` that the rule namespace does not copy: take it from the array."""
-    ns = getattr(xp, "linalg", None)
-    if ns is None:
-        ns = array_api_compat.array_namespace(a).linalg
-    return ns
-
-
-def _is_dask(*arrays) -> bool:
-    return any(array_api_compat.is_dask_array(a) for a in arrays)
-
-
-def _no_dask(name: str, why: str = "") -> NotImplementedError:
-    return NotImplementedError(
-        f"linalg.{name} is not available on the dask backend: "
-        f"{why or 'dask.array (and array-api-compat dask namespace) has no ' + name}")
+    """The namespace's operations (``arraygrad.ops``), for the functions composed of
+    other operations."""
+    from .. import ops
+    return ops
 
 
 def _run(op, xp, *args, **kwargs):
@@ -102,7 +81,7 @@ def _constant(xp, like, build):
     ``like`` (a Tensor when ``like`` is one, so it can meet it in a recorded rule)."""
     if isinstance(like, Tensor):
         backend = like._backend
-        data = like.data
+        data = like._data
         return Tensor._wrap(build(backend.ns, data.dtype, array_api_compat.device(data)),
                             backend)
     return build(xp, like.dtype, array_api_compat.device(like))
@@ -111,8 +90,9 @@ def _constant(xp, like, build):
 def _band(xp, like, n: int, m: int, k: int = 0, where: str = "eq"):
     """An ``n`` x ``m`` 0/1 matrix of ``like``'s dtype, with ones where the column
     minus the row is ``k`` (``eq``: an identity), at most ``k`` (``le``: a lower
-    triangle) or at least ``k`` (``ge``: an upper triangle). Built from ``arange``
-    because dask's ``eye`` is broken for more columns than rows."""
+    triangle) or at least ``k`` (``ge``: an upper triangle). Built from ``arange``,
+    which every backend computes alike (not every backend's ``eye`` takes more columns
+    than rows)."""
     def build(ns, dtype, device):
         rows = ns.reshape(ns.arange(n, device=device), (n, 1)) + k
         cols = ns.reshape(ns.arange(m, device=device), (1, m))
@@ -140,67 +120,6 @@ def _eps(xp, a) -> float:
     return 1.1920928955078125e-07 if single else 2.220446049250313e-16
 
 
-def _broadcast_shapes(*shapes) -> tuple:
-    ndim = max((len(s) for s in shapes), default=0)
-    out = []
-    for i in range(ndim):
-        sizes = {s[len(s) - ndim + i] for s in shapes if len(s) - ndim + i >= 0} - {1}
-        if len(sizes) > 1:
-            raise ValueError(f"shapes {shapes} cannot be broadcast together")
-        out.append(sizes.pop() if sizes else 1)
-    return tuple(out)
-
-
-def _stacked(xp, fn, arrays, cores, outputs=1):
-    """``fn`` applied matrix by matrix over the broadcast batch dimensions (dask's
-    ``linalg`` takes 2-D arrays only). ``cores[i]`` is the number of core dimensions
-    of ``arrays[i]`` (2 for a matrix, 1 for a vector)."""
-    batch = _broadcast_shapes(*(tuple(a.shape[:a.ndim - c]) for a, c in zip(arrays, cores)))
-    if not batch:
-        return fn(*arrays)
-    arrays = [xp.broadcast_to(a, batch + tuple(a.shape[a.ndim - c:]))
-              for a, c in zip(arrays, cores)]
-    count = math.prod(batch)
-    flat = [xp.reshape(a, (count,) + tuple(a.shape[len(batch):])) for a in arrays]
-    if count == 0:
-        # An empty stack: find the result's core shape on a stand-in matrix.
-        probes = [_stand_in(xp, a) if c == 2
-                  else xp.ones(a.shape[-1:], dtype=a.dtype) for a, c in zip(arrays, cores)]
-        r = fn(*probes)
-        parts = (r,) if outputs == 1 else tuple(r)
-        parts = tuple(xp.broadcast_to(p, batch + tuple(p.shape)) for p in parts)
-        return parts[0] if outputs == 1 else parts
-    results = [fn(*(f[i] for f in flat)) for i in range(count)]
-    if outputs == 1:
-        out = xp.stack(results)
-        return xp.reshape(out, batch + tuple(out.shape[1:]))
-    parts = []
-    for j in range(outputs):
-        out = xp.stack([r[j] for r in results])
-        parts.append(xp.reshape(out, batch + tuple(out.shape[1:])))
-    return tuple(parts)
-
-
-def _stand_in(xp, a):
-    """An identity-like matrix of ``a``'s core shape (dask's ``eye`` fails for more
-    columns than rows)."""
-    m, n = a.shape[-2:]
-    if m >= n:
-        return xp.eye(m, n, dtype=a.dtype)
-    return xp.matrix_transpose(xp.eye(n, m, dtype=a.dtype))
-
-
-def _per_matrix(xp, name, x, **kwargs):
-    """``xp.linalg.<name>(x)``, matrix by matrix on dask."""
-    la = _linalg(xp, x)
-    fn = getattr(la, name)
-    if _is_dask(x):
-        if x.ndim > 2:
-            return _as_dtype(xp, _stacked(xp, lambda a: fn(a, **kwargs), [x], [2]), x.dtype)
-        return _as_dtype(xp, fn(x, **kwargs), x.dtype)
-    return fn(x, **kwargs)
-
-
 def _as_float(xp, a):
     """``a``, in the backend's default real floating dtype if it is of an integer or
     boolean dtype (as NumPy's ``inv`` promotes; not every backend's ``pinv`` does)."""
@@ -209,15 +128,6 @@ def _as_float(xp, a):
         return xp.astype(a, info.default_dtypes(device=array_api_compat.device(a))[
             "real floating"])
     return a
-
-
-def _as_dtype(xp, a, dtype):
-    """``a`` in ``dtype``: dask's scipy-based solvers return float64 for float32."""
-    return a if a.dtype == dtype else xp.astype(a, dtype)
-
-
-def _real_dtype(xp, dtype):
-    return xp.finfo(dtype).dtype
 
 
 def _vector_axis(axis: int, *shapes) -> int:
@@ -285,6 +195,7 @@ _MATMUL = {
 _matmul_batched = defop(_matmul_x1_rule, _matmul_x2_rule, node="MatmulBackward0")(_matmul_forward)
 
 
+@dispatches(*_MATMUL.values(), _matmul_batched)
 def matmul(x1, x2, /):
     """The matrix product, with the standard's rules for 1-d operands and stacks."""
     return _MATMUL.get((_ndim(x1), _ndim(x2)), _matmul_batched)(x1, x2)
@@ -296,6 +207,7 @@ def _ndim(x):
 
 @defop(lambda xp, g: xp.matrix_transpose(g), node="TransposeBackward0")
 def matrix_transpose(xp, x, /):
+    """Each matrix of the stack transposed (its last two axes swapped)."""
     return xp.matrix_transpose(x)
 
 
@@ -347,6 +259,8 @@ def _tensordot_x2_rule(xp, g, x1, x2_shape, axes):
 # ViewBackward0.
 @defop(_tensordot_x1_rule, _tensordot_x2_rule, node="ViewBackward0")
 def tensordot(xp, x1, x2, /, *, axes=2):
+    """The sum of products of ``x1`` and ``x2`` over the axes that ``axes`` pairs (the
+    last ``axes`` of ``x1`` with the first ``axes`` of ``x2`` for an integer)."""
     if not isinstance(axes, int):
         a, b = axes
         axes = ([a] if isinstance(a, int) else list(a), [b] if isinstance(b, int) else list(b))
@@ -384,7 +298,7 @@ def _diagonal_rule(xp, g, x_shape, offset):
 @defop(_diagonal_rule, node="DiagonalBackward0")
 def diagonal(xp, x, /, *, offset=0):
     """The ``offset``-th diagonal of each matrix."""
-    return _linalg(xp, x).diagonal(x, offset=offset)
+    return xp.linalg.diagonal(x, offset=offset)
 
 
 def _trace_rule(xp, g, x_shape, offset):
@@ -395,9 +309,10 @@ def _trace_rule(xp, g, x_shape, offset):
 @defop(_trace_rule, node="TraceBackward0", broadcasts=True)
 def trace(xp, x, /, *, offset=0, dtype=None):
     """The sum along the ``offset``-th diagonal of each matrix."""
-    return _array(xp, _linalg(xp, x).trace(x, offset=offset, dtype=xp.native(dtype)))
+    return _array(xp, xp.linalg.trace(x, offset=offset, dtype=xp.native(dtype)))
 
 
+@dispatches("multiply", "expand_dims")  # through the namespace
 def outer(x1, x2, /):
     """The outer product of two vectors (PyTorch's composite: a multiply)."""
     if _ndim(x1) is None and _ndim(x2) is None:  # nested sequences
@@ -410,28 +325,13 @@ def outer(x1, x2, /):
     return ag.multiply(ag.expand_dims(x1, axis=-1), x2)
 
 
-# outer dispatches through the namespace: the operations it runs, for ops/registry.py.
-outer.ops = ("multiply", "expand_dims")
-
-
-def _cross_generic(xp, x1, x2, axis):
-    """The cross product in standard terms (dask has no ``cross``)."""
-    def part(a, i):
-        return a[(Ellipsis, i) + (slice(None),) * (-axis - 1)]
-    a0, a1, a2 = (part(x1, i) for i in range(3))
-    b0, b1, b2 = (part(x2, i) for i in range(3))
-    return xp.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=axis)
-
-
 @defop(lambda xp, g, x2, axis: _run(cross, xp, xp.conj(x2), g, axis=axis),
        lambda xp, g, x1, axis: _run(cross, xp, g, xp.conj(x1), axis=axis),
        node="LinalgCrossBackward0", broadcasts=True)
 def cross(xp, x1, x2, /, *, axis=-1):
     """The cross product of the 3-element vectors along ``axis``."""
     axis = _vector_axis(axis, x1.shape, x2.shape)
-    if _is_dask(x1, x2):
-        return _cross_generic(xp, x1, x2, axis)
-    return _linalg(xp, x1).cross(x1, x2, axis=axis)
+    return xp.linalg.cross(x1, x2, axis=axis)
 
 
 # -- inverse, solve, determinants --------------------------------------------------
@@ -440,7 +340,7 @@ def cross(xp, x1, x2, /, *, axis=-1):
        node="LinalgInvExBackward0")
 def inv(xp, x, /):
     """The inverse of each square matrix."""
-    return _per_matrix(xp, "inv", x)
+    return xp.linalg.inv(x)
 
 
 def _solve_rule(xp, g, x1, result, x2_shape, needs):
@@ -459,11 +359,7 @@ def _solve_rule(xp, g, x1, result, x2_shape, needs):
 @defop(joint=_solve_rule, node="LinalgSolveExBackward0", broadcasts=True)
 def solve(xp, x1, x2, /):
     """The solution X of x1 @ X = x2 (x2 a vector when 1-dimensional)."""
-    if _is_dask(x1, x2):
-        la = _linalg(xp, x1)
-        x = _stacked(xp, la.solve, [x1, x2], [2, 1 if x2.ndim == 1 else 2])
-        return _as_dtype(xp, x, xp.result_type(x1.dtype, x2.dtype))
-    return _linalg(xp, x1).solve(x1, x2)
+    return xp.linalg.solve(x1, x2)
 
 
 def _det_rule(xp, g, x, result):
@@ -494,9 +390,7 @@ def _det_rule(xp, g, x, result):
 @defop(_det_rule, node="LinalgDetBackward0")
 def det(xp, x, /):
     """The determinant of each square matrix."""
-    if _is_dask(x):
-        raise _no_dask("det")
-    return _array(xp, _linalg(xp, x).det(x))
+    return _array(xp, xp.linalg.det(x))
 
 
 def _slogdet_rule(xp, g, x, result):
@@ -522,12 +416,11 @@ def _slogdet_rule(xp, g, x, result):
 
 @defop(_slogdet_rule, node="LinalgSlogdetBackward0", outputs=2)
 def _slogdet(xp, x, /):
-    if _is_dask(x):
-        raise _no_dask("slogdet")
-    sign, logabsdet = _linalg(xp, x).slogdet(x)
+    sign, logabsdet = xp.linalg.slogdet(x)
     return (_array(xp, sign), _array(xp, logabsdet))
 
 
+@dispatches(_slogdet)
 def slogdet(x, /):
     """The sign (a unit complex number for complex input) and the natural logarithm of
     the absolute value of the determinant of each square matrix."""
@@ -554,14 +447,7 @@ def _cholesky_rule(xp, g, result, upper):
 def cholesky(xp, x, /, *, upper=False):
     """The Cholesky factor of each Hermitian positive-definite matrix: lower (x = L L^H)
     or, with ``upper``, upper (x = U^H U)."""
-    if _is_dask(x):
-        # array-api-compat calls dask's cholesky, whose default is the upper factor;
-        # take the lower one from whichever triangle it gave.
-        c = _per_matrix(xp, "cholesky", x)
-        n = x.shape[-1]
-        lower = c * _band(xp, c, n, n, 0, "le") + _mH(xp, c * _band(xp, c, n, n, 1, "ge"))
-        return _mH(xp, lower) if upper else lower
-    return _linalg(xp, x).cholesky(x, upper=upper)
+    return xp.linalg.cholesky(x, upper=upper)
 
 
 def _qr_rule(xp, g, result, x_shape, mode):
@@ -605,18 +491,11 @@ def _qr_rule(xp, g, result, x_shape, mode):
 def _qr(xp, x, /, *, mode="reduced"):
     if mode not in ("reduced", "complete"):
         raise ValueError(f"linalg.qr: mode must be 'reduced' or 'complete', not {mode!r}")
-    if _is_dask(x):
-        m, n = x.shape[-2:]
-        if mode == "complete" and m > n:
-            raise _no_dask("qr", "dask computes mode='reduced' only, which differs from "
-                           "mode='complete' when nrows > ncols")
-        la = _linalg(xp, x)
-        q, r = _stacked(xp, lambda a: tuple(la.qr(a)), [x], [2], outputs=2)
-        return (_as_dtype(xp, q, x.dtype), _as_dtype(xp, r, x.dtype))
-    q, r = _linalg(xp, x).qr(x, mode=mode)
+    q, r = xp.linalg.qr(x, mode=mode)
     return (q, r)
 
 
+@dispatches(_qr)
 def qr(x, /, *, mode="reduced"):
     """The QR decomposition of each matrix: ``QRResult(Q, R)``."""
     return QRResult(*_qr(x, mode=mode))
@@ -643,12 +522,11 @@ def _eigh_rule(xp, g, result):
 
 @defop(_eigh_rule, node="LinalgEighBackward0", outputs=2)
 def _eigh(xp, x, /):
-    if _is_dask(x):
-        raise _no_dask("eigh")
-    eigenvalues, eigenvectors = _linalg(xp, x).eigh(x)
+    eigenvalues, eigenvectors = xp.linalg.eigh(x)
     return (eigenvalues, eigenvectors)
 
 
+@dispatches(_eigh)
 def eigh(x, /):
     """The eigenvalues (ascending, real) and eigenvectors of each Hermitian matrix:
     ``EighResult(eigenvalues, eigenvectors)``."""
@@ -657,9 +535,7 @@ def eigh(x, /):
 
 @defop()
 def _eigvalsh(xp, x, /):
-    if _is_dask(x):
-        raise _no_dask("eigvalsh")
-    return _linalg(xp, x).eigvalsh(x)
+    return xp.linalg.eigvalsh(x)
 
 
 @defop(_eigh_rule, node="LinalgEighBackward0", outputs=2)
@@ -669,6 +545,7 @@ def _eigvalsh_and_vectors(xp, x, /):
     return (_eigvalsh.op.forward(xp, x), _eigh.op.forward(xp, x)[1])
 
 
+@dispatches(_eigvalsh, _eigvalsh_and_vectors)
 def eigvalsh(x, /):
     """The eigenvalues (ascending, real) of each Hermitian matrix. Differentiable
     through the eigenvectors, which are then computed as well (as PyTorch does)."""
@@ -701,9 +578,7 @@ def _eig_rule(xp, g, result, x_dtype):
 
 @defop(_eig_rule, node="LinalgEigBackward0", outputs=2)
 def _eig(xp, x, /):
-    if _is_dask(x):
-        raise _no_dask("eig")
-    eigenvalues, eigenvectors = _linalg(xp, x).eig(x)
+    eigenvalues, eigenvectors = xp.linalg.eig(x)
     # Some backends (NumPy) give real results for real spectra: the standard's are
     # always complex.
     cdtype = xp.result_type(x.dtype, xp.complex64)
@@ -713,12 +588,14 @@ def _eig(xp, x, /):
     return (eigenvalues, eigenvectors)
 
 
+@dispatches(_eig)
 def eig(x, /):
     """The (complex) eigenvalues and unit-norm eigenvectors of each square matrix:
     ``EigResult(eigenvalues, eigenvectors)``."""
     return EigResult(*_eig(x))
 
 
+@dispatches(_eig)
 def eigvals(x, /):
     """The (complex) eigenvalues of each square matrix. Always those of ``eig`` (whose
     eigenvectors their gradient needs): an eigenvalues-only solver may order them
@@ -774,20 +651,11 @@ def _svd_rule(xp, g, result, x_shape, full_matrices):
 
 @defop(_svd_rule, node="LinalgSvdBackward0", outputs=3)
 def _svd(xp, x, /, *, full_matrices=True):
-    la = _linalg(xp, x)
-    if _is_dask(x):
-        m, n = x.shape[-2:]
-        if full_matrices and m != n:
-            raise _no_dask("svd", "dask computes full_matrices=False only, which differs "
-                           "from full_matrices=True for non-square matrices")
-        u, s, vh = _stacked(xp, lambda a: tuple(la.svd(a, full_matrices=False)),
-                            [x], [2], outputs=3)
-        return (_as_dtype(xp, u, x.dtype), _as_dtype(xp, s, _real_dtype(xp, x.dtype)),
-                _as_dtype(xp, vh, x.dtype))
-    u, s, vh = la.svd(x, full_matrices=full_matrices)
+    u, s, vh = xp.linalg.svd(x, full_matrices=full_matrices)
     return (u, s, vh)
 
 
+@dispatches(_svd)
 def svd(x, /, *, full_matrices=True):
     """The singular value decomposition of each matrix: ``SVDResult(U, S, Vh)``, the
     singular values descending."""
@@ -796,9 +664,7 @@ def svd(x, /, *, full_matrices=True):
 
 @defop()
 def _svdvals(xp, x, /):
-    if _is_dask(x):
-        return _svd.op.forward(xp, x, full_matrices=False)[1]
-    return _linalg(xp, x).svdvals(x)
+    return xp.linalg.svdvals(x)
 
 
 @defop(_svd_rule, node="LinalgSvdBackward0", outputs=3)
@@ -809,6 +675,7 @@ def _svdvals_and_vectors(xp, x, /, *, full_matrices=False):
     return (u, _svdvals.op.forward(xp, x), vh)
 
 
+@dispatches(_svdvals, _svdvals_and_vectors)
 def svdvals(x, /):
     """The singular values of each matrix, descending. Differentiable through the
     singular vectors, computed as well when a gradient is needed (as PyTorch does)."""
@@ -839,20 +706,9 @@ def pinv(xp, x, /, *, rtol=None):
     """The Moore-Penrose pseudo-inverse of each matrix; singular values at most
     ``rtol`` times the largest are taken as zero."""
     if isinstance(rtol, Tensor):
-        rtol = rtol.data
+        rtol = rtol._data
     x = _as_float(xp, x)
-    if _is_dask(x):
-        m, n = x.shape[-2:]
-        U, S, Vh = _svd.op.forward(xp, x, full_matrices=False)
-        if rtol is None:
-            rtol = max(m, n) * xp.finfo(x.dtype).eps
-        elif not isinstance(rtol, (int, float)):
-            rtol = xp.expand_dims(rtol, axis=-1)
-        cutoff = rtol * xp.max(S, axis=-1, keepdims=True)
-        keep = S > cutoff
-        s_inv = xp.where(keep, 1 / xp.where(keep, S, xp.ones_like(S)), xp.zeros_like(S))
-        return (_mH(xp, Vh) * xp.expand_dims(xp.astype(s_inv, x.dtype), axis=-2)) @ _mH(xp, U)
-    return _linalg(xp, x).pinv(x, rtol=rtol)
+    return xp.linalg.pinv(x, rtol=rtol)
 
 
 @defop()
@@ -860,17 +716,8 @@ def matrix_rank(xp, x, /, *, rtol=None):
     """The number of singular values above ``rtol`` times the largest (integer: no
     gradient)."""
     if isinstance(rtol, Tensor):
-        rtol = rtol.data
-    if _is_dask(x):
-        m, n = x.shape[-2:]
-        s = _svdvals.op.forward(xp, x)
-        if rtol is None:
-            rtol = max(m, n) * xp.finfo(x.dtype).eps
-        elif not isinstance(rtol, (int, float)):
-            rtol = xp.expand_dims(rtol, axis=-1)
-        cutoff = rtol * xp.max(s, axis=-1, keepdims=True)
-        return xp.sum(xp.astype(s > cutoff, xp.int64), axis=-1)
-    return _array(xp, _linalg(xp, x).matrix_rank(x, rtol=rtol))
+        rtol = rtol._data
+    return _array(xp, xp.linalg.matrix_rank(x, rtol=rtol))
 
 
 # -- powers and norms (composites, as in PyTorch) ---------------------------------------
@@ -887,6 +734,8 @@ def _identity_power(xp, x, /):
     return xp.asarray(xp.broadcast_to(eye, tuple(x.shape)), copy=True)
 
 
+# matmul's stacked operation stands for the 2-d one too (the same forward and rules).
+@dispatches(_identity_power, inv, _clone, _matmul_batched)
 def matrix_power(x, n, /):
     """``x`` raised to the integer power ``n`` (the inverse's power for ``n < 0``), by
     repeated squaring, as PyTorch composes it."""
@@ -936,6 +785,7 @@ def _amin(xp, x, /, *, axis=None, keepdims=False):
 _MATRIX_NORMS = ("fro", "nuc", 1, -1, 2, -2, math.inf, -math.inf)
 
 
+@dispatches("vector_norm", _svdvals, _svdvals_and_vectors, _amax, _amin)
 def matrix_norm(x, /, *, keepdims=False, ord="fro"):
     """The matrix norm of each matrix: Frobenius (``"fro"``), nuclear (``"nuc"``), the
     largest/smallest singular value (2/-2), column sum (1/-1) or row sum (inf/-inf)."""
@@ -984,7 +834,8 @@ def _vector_norm_rule(xp, g, x, result, axis, keepdims, ord):
 
 @defop(_vector_norm_rule, node="LinalgVectorNormBackward0")
 def vector_norm(xp, x, /, *, axis=None, keepdims=False, ord=2):
-    return _array(xp, _linalg(xp, x).vector_norm(x, axis=axis, keepdims=keepdims, ord=ord))
+    """The ``ord``-norm of the vectors along ``axis`` (of all elements by default)."""
+    return _array(xp, xp.linalg.vector_norm(x, axis=axis, keepdims=keepdims, ord=ord))
 
 
 # The extension's functions (Array API 2025.12), which arraygrad.linalg exposes.

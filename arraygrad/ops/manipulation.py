@@ -16,7 +16,7 @@ from numbers import Integral
 
 from .._tensor import Tensor, asarray as _asarray
 from ._axes import normalize_axis as _axis, index_at as _at
-from ._define import defop
+from ._define import defop, dispatches
 
 
 # -- axis helpers (shapes and Python parameters only: never values) ------------------
@@ -32,6 +32,7 @@ def _axes(axis, ndim: int) -> tuple:
 
 @defop(lambda xp, g, x_shape: xp.reshape(g, x_shape), node="ViewBackward0")
 def reshape(xp, x, /, shape, *, copy=None):
+    """``x`` with the elements in the same order and shape ``shape``."""
     return xp.reshape(x, shape, copy=copy)
 
 
@@ -45,6 +46,7 @@ def _inverse_permutation(axes):
 @defop(lambda xp, g, axes: xp.permute_dims(g, _inverse_permutation(axes)),
        node="PermuteBackward0")
 def permute_dims(xp, x, /, axes):
+    """``x`` with its axes reordered as ``axes``."""
     ndim = x.ndim
     axes = tuple(axes)
     if len(axes) != ndim:
@@ -58,11 +60,13 @@ def permute_dims(xp, x, /, axes):
 @defop(lambda xp, g, source, destination: xp.moveaxis(g, destination, source),
        node="PermuteBackward0")
 def moveaxis(xp, x, source, destination, /):
+    """``x`` with the axes ``source`` moved to positions ``destination``."""
     return xp.moveaxis(x, source, destination)
 
 
 @defop(lambda xp, g, x_shape: xp.sum_to(g, x_shape), node="ExpandBackward0")
 def broadcast_to(xp, x, /, shape):
+    """``x`` broadcast to ``shape``."""
     return xp.broadcast_to(x, tuple(shape))
 
 
@@ -85,6 +89,7 @@ def _expanded_shape(shape: tuple, axis) -> tuple:
 
 @defop(lambda xp, g, x_shape: xp.reshape(g, x_shape), node="UnsqueezeBackward0")
 def expand_dims(xp, x, /, axis):
+    """``x`` with new axes of size 1 at ``axis`` (an int or a tuple)."""
     shape = _expanded_shape(tuple(x.shape), axis)
     if isinstance(axis, int):
         return xp.expand_dims(x, axis=axis)
@@ -101,6 +106,7 @@ _squeeze_dim = defop(*_squeeze_rule, node="SqueezeBackward1")(_squeeze_forward)
 _squeeze_dims = defop(*_squeeze_rule, node="SqueezeBackward2")(_squeeze_forward)
 
 
+@dispatches(_squeeze_dim, _squeeze_dims)
 def squeeze(x, /, axis):
     """``x`` without the singleton axes ``axis`` (an int or a tuple)."""
     return (_squeeze_dim if isinstance(axis, int) else _squeeze_dims)(x, axis)
@@ -136,6 +142,7 @@ def _as_tensors(arrays) -> list:
             for a in arrays]
 
 
+@dispatches(broadcast_to)
 def broadcast_arrays(*arrays) -> tuple:
     """The arrays broadcast against one another, as a tuple.
 
@@ -173,6 +180,7 @@ def _concat_rule(xp, g, arrays_shape, arrays_dtype, axis, needs):
 
 @defop(joint=_concat_rule, node="CatBackward0")
 def concat(xp, arrays, /, *, axis=0):
+    """The arrays joined along an existing ``axis`` (flattened if ``axis`` is None)."""
     arrays = list(arrays)
     if axis is None:  # flattened first (not every backend takes axis=None)
         return xp.concat([xp.reshape(a, (-1,)) for a in arrays], axis=0)
@@ -188,6 +196,7 @@ def _stack_rule(xp, g, arrays_shape, arrays_dtype, axis, needs):
 
 @defop(joint=_stack_rule, node="StackBackward0")
 def stack(xp, arrays, /, *, axis=0):
+    """The arrays (of one shape) joined along a new ``axis``."""
     return xp.stack(list(arrays), axis=axis)
 
 
@@ -217,6 +226,8 @@ def _unstack_op(k: int):
     return op
 
 
+# unstack makes its operation per number of pieces: one of them stands for all.
+@dispatches(_unstack_op(2))
 def unstack(x, /, *, axis=0) -> tuple:
     """The slices of ``x`` along ``axis``, as a tuple of arrays."""
     if not isinstance(x, Tensor):
@@ -228,14 +239,11 @@ def unstack(x, /, *, axis=0) -> tuple:
     return (out,) if k == 1 else out
 
 
-# unstack makes its operation per number of pieces: one of them, for ops/registry.py.
-unstack.ops = (_unstack_op(2),)
-
-
 # -- reordering -------------------------------------------------------------------
 
 @defop(lambda xp, g, axis: xp.flip(g, axis=axis), node="FlipBackward0")
 def flip(xp, x, /, *, axis=None):
+    """``x`` with its elements in reverse order along ``axis`` (all axes by default)."""
     return xp.flip(x, axis=axis)
 
 
@@ -251,6 +259,7 @@ def _shifts(shift, axis, sign=1):
 @defop(lambda xp, g, shift, axis: xp.roll(g, _shifts(shift, axis, -1), axis=axis),
        node="RollBackward0")
 def roll(xp, x, /, shift, *, axis=None):
+    """``x`` with its elements shifted cyclically by ``shift`` along ``axis``."""
     return xp.roll(x, _shifts(shift, axis), axis=axis)
 
 
@@ -269,6 +278,7 @@ def _tile_rule(xp, g, x_shape, repetitions):
 
 @defop(_tile_rule, node="RepeatBackward0")
 def tile(xp, x, repetitions, /):
+    """``x`` repeated ``repetitions`` times along each axis."""
     return xp.tile(x, tuple(repetitions))
 
 
@@ -316,6 +326,7 @@ _repeat_int = defop(_repeat_int_rule, None, node="ViewBackward0")(_repeat_forwar
 _repeat_array = defop(_repeat_array_rule, None, node="IndexSelectBackward0")(_repeat_forward)
 
 
+@dispatches(_repeat_int, _repeat_array)
 def repeat(x, repeats, /, *, axis=None):
     """Each element of ``x`` (flattened, if ``axis`` is None) repeated ``repeats``
     times along ``axis``; ``repeats`` is an int or an integer array of one count per

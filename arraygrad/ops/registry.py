@@ -1,18 +1,17 @@
 """The differentiable functions of arraygrad's namespace, found from the section
-modules' ``__all__`` and the ``linalg`` and ``fft`` extensions.
+modules' ``__all__`` and the ``linalg``, ``fft`` and ``special`` extensions.
 
 A function made by ``defop`` carries its operation as ``.op``; it is differentiable
 when that operation has a rule (``vjps`` with one entry that is not ``None``, or a
 ``joint`` rule). A public function that dispatches between several operations (``pow``,
-``sum``, ``matmul``, ``getitem``, …) has no ``.op``: it is found through the
-module-level ``defop`` functions its code loads as globals (followed through the
-module's private helpers), or through an ``ops`` attribute naming the operations
-(``outer.ops``) where the dispatch goes through the namespace object.
+``sum``, ``matmul``, ``getitem``, …) has no ``.op``: it declares the operations it runs
+with ``@dispatches(...)`` (``_define.py``), as ``.ops``, and is differentiable when one
+of them has a rule. Nothing is read from a function's code: a dispatching function
+without a declaration is not found.
 """
 from __future__ import annotations
 
-import dis
-import types
+import sys
 
 __all__ = ["differentiable_functions", "rule_ops"]
 
@@ -26,54 +25,42 @@ def _has_rule(op) -> bool:
         and not getattr(r, "constant", False) for r in op.vjps)
 
 
-def _global_loads(code):
-    for ins in dis.get_instructions(code):
-        if ins.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
-            yield ins.argval
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            yield from _global_loads(const)
+def _declared_op(fn, entry):
+    """The operation that an entry of ``fn.ops`` names: a function made by ``defop``,
+    or its name in ``fn``'s module or in the namespace."""
+    if isinstance(entry, str):
+        from . import linalg
+        from .. import ops
+        name = entry
+        entry = next((getattr(m, name) for m in (sys.modules.get(fn.__module__), ops, linalg)
+                      if m is not None and hasattr(m, name)), None)
+        if entry is None:
+            raise NameError(f"{fn.__name__} declares {name!r}, which is not defined")
+    op = getattr(entry, "op", None)
+    if op is None:
+        raise TypeError(f"{fn.__name__} declares {entry!r}, which is not made by defop")
+    return op
 
 
-def rule_ops(fn, _depth: int = 0, _seen=None) -> tuple:
-    """The operations with gradient rules that the public function ``fn`` runs."""
-    seen = set() if _seen is None else _seen
+def rule_ops(fn) -> tuple:
+    """The operations with gradient rules that the public function ``fn`` runs: its
+    ``.op``, or those of the operations it declares (``.ops``), in their order."""
     op = getattr(fn, "op", None)
     if op is not None:
         return (op,) if _has_rule(op) else ()
     found = []
     for entry in getattr(fn, "ops", ()) or ():
-        if isinstance(entry, str):
-            from .. import _tensor  # noqa: F401  (arraygrad is imported by now)
-            import arraygrad
-            target = getattr(arraygrad, entry, None) or getattr(arraygrad.linalg, entry, None)
-            entry = getattr(target, "op", None)
-        else:
-            entry = getattr(entry, "op", entry)
-        if entry is not None and _has_rule(entry) and entry not in found:
-            found.append(entry)
-    code = getattr(fn, "__code__", None)
-    if code is None or _depth > 4:
-        return tuple(found)
-    namespace = getattr(fn, "__globals__", {})
-    for name in _global_loads(code):
-        value = namespace.get(name)
-        if value is None or id(value) in seen:
-            continue
-        seen.add(id(value))
-        if hasattr(value, "op"):
-            if _has_rule(value.op) and value.op not in found:
-                found.append(value.op)
-        elif isinstance(value, types.FunctionType) and value.__module__ == fn.__module__:
-            found.extend(o for o in rule_ops(value, _depth + 1, seen) if o not in found)
+        op = _declared_op(fn, entry)
+        if _has_rule(op) and op not in found:
+            found.append(op)
     return tuple(found)
 
 
 def differentiable_functions() -> dict[str, object]:
     """Every public function with a gradient rule, by its name in the namespace
-    (``linalg.<name>``/``fft.<name>`` for those found only in an extension)."""
-    import arraygrad
-    from . import SECTIONS
+    (``linalg.<name>``/``fft.<name>``/``special.<name>`` for those found only in an
+    extension, ``linalg.`` only where the name is taken in the main namespace)."""
+    from . import SECTIONS, fft, linalg, special
 
     found: dict[str, object] = {}
     for section in SECTIONS:
@@ -81,8 +68,8 @@ def differentiable_functions() -> dict[str, object]:
             fn = getattr(section, name)
             if callable(fn) and not isinstance(fn, type) and rule_ops(fn):
                 found[name] = fn
-    for prefix, module in (("linalg", arraygrad.linalg), ("fft", arraygrad.fft),
-                           ("special", arraygrad.special)):
+    # The extensions as arraygrad.linalg, arraygrad.fft and arraygrad.special show them.
+    for prefix, module in (("linalg", linalg), ("fft", fft), ("special", special)):
         for name in module.__all__:
             fn = getattr(module, name)
             if not callable(fn) or isinstance(fn, type) or not rule_ops(fn):

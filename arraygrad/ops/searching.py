@@ -11,26 +11,31 @@ from ._define import defop, elementwise
              lambda xp, g, condition: xp.where(condition, xp.zeros_like(g), g),
              node="WhereBackward0")
 def where(xp, condition, x1, x2, /):
+    """``x1`` where ``condition`` is true, else ``x2``, element-wise."""
     return xp.where(condition, x1, x2)
 
 
 @defop()
 def argmax(xp, x, /, *, axis=None, keepdims=False):
+    """The index of the largest element along ``axis`` (of ``x`` flattened by default)."""
     return xp.argmax(x, axis=axis, keepdims=keepdims)
 
 
 @defop()
 def argmin(xp, x, /, *, axis=None, keepdims=False):
+    """The index of the smallest element along ``axis`` (of ``x`` flattened by default)."""
     return xp.argmin(x, axis=axis, keepdims=keepdims)
 
 
 @defop()
 def count_nonzero(xp, x, /, *, axis=None, keepdims=False):
+    """The number of nonzero elements over ``axis`` (all elements by default)."""
     return xp.count_nonzero(x, axis=axis, keepdims=keepdims)
 
 
 @defop()
 def nonzero(xp, x, /):
+    """The indices of the nonzero elements of ``x``: one integer array per axis."""
     if x.ndim == 0:
         raise ValueError("nonzero is not defined for zero-dimensional arrays")
     return tuple(xp.nonzero(x))

@@ -18,7 +18,7 @@ import array_api_compat
 
 from ..autograd.grad_mode import is_grad_enabled
 from .._tensor import Tensor
-from ._define import defop
+from ._define import defop, dispatches
 
 
 class UniqueAllResult(NamedTuple):
@@ -65,7 +65,7 @@ def _values_gradient(xp, g, inverse, x_shape):
     flat = xp.reshape(inverse, (-1,))
     if isinstance(g, Tensor):  # create_graph: a recorded take (adjoint: scatter-add)
         from .indexing_functions import take
-        out = take(g, flat.data if isinstance(flat, Tensor) else flat, axis=0)
+        out = take(g, flat._data if isinstance(flat, Tensor) else flat, axis=0)
     else:
         out = xp.take(g, flat, axis=0)
     return xp.reshape(out, tuple(x_shape))
@@ -124,6 +124,7 @@ def _known_size(values, x, name: str):
     return values
 
 
+@dispatches(_unique_all_grad, _unique_all)
 def unique_all(x, /) -> UniqueAllResult:
     """The unique elements of ``x`` (flattened, sorted), the index of each one's first
     occurrence, the index of each element's unique value (``x``'s shape) and counts."""
@@ -135,6 +136,7 @@ def unique_all(x, /) -> UniqueAllResult:
     return UniqueAllResult(*out)
 
 
+@dispatches(_unique_all_grad, _unique_counts)
 def unique_counts(x, /) -> UniqueCountsResult:
     """The unique elements of ``x`` and how often each occurs."""
     if _differentiated(x):
@@ -143,6 +145,7 @@ def unique_counts(x, /) -> UniqueCountsResult:
     return UniqueCountsResult(*_unique_counts(x))
 
 
+@dispatches(_unique_inverse_grad, _unique_inverse)
 def unique_inverse(x, /) -> UniqueInverseResult:
     """The unique elements of ``x`` and, per element, the index of its unique value."""
     op = _unique_inverse_grad if _differentiated(x) else _unique_inverse
@@ -152,6 +155,7 @@ def unique_inverse(x, /) -> UniqueInverseResult:
     return UniqueInverseResult(values, inverse)
 
 
+@dispatches(_unique_inverse_grad, _unique_values)
 def unique_values(x, /):
     """The unique elements of ``x`` (flattened, sorted)."""
     if _differentiated(x):

@@ -15,13 +15,13 @@ import math
 from ..autograd.grad_mode import is_grad_enabled
 from .._tensor import Tensor
 from ._axes import normalize_axis as _axis
-from ._define import defop
+from ._define import defop, dispatches
 
 
 
 def _raw(a):
     """The backend array of a Tensor (an index array handed to a private operation)."""
-    return a.data if isinstance(a, Tensor) else a
+    return a._data if isinstance(a, Tensor) else a
 
 
 def in_rule(xp, op, a, *args, **kwargs):
@@ -89,6 +89,7 @@ def _sort_values(xp, x, /, *, axis=-1, descending=False, stable=True):
     return xp.sort(x, axis=axis, descending=descending, stable=stable)
 
 
+@dispatches(_sort, _sort_values)
 def sort(x, /, *, axis=-1, descending=False, stable=True):
     """``x`` sorted along ``axis`` (ascending unless ``descending``). Differentiable:
     the gradient goes back through the sorting permutation (ties: the stable order)."""
@@ -99,6 +100,7 @@ def sort(x, /, *, axis=-1, descending=False, stable=True):
 
 @defop()
 def argsort(xp, x, /, *, axis=-1, descending=False, stable=True):
+    """The indices that sort ``x`` along ``axis`` (ascending unless ``descending``)."""
     return xp.argsort(x, axis=axis, descending=descending, stable=stable)
 
 

@@ -36,7 +36,8 @@ import math
 
 import array_api_compat
 
-from ._define import defop
+from ..backends.special import INTEGER_POSITIONS
+from ._define import defop, dispatches
 from .._tensor import Tensor, asarray
 from .creation import zeros_like
 from .elementwise import abs, exp, isfinite, log
@@ -63,54 +64,6 @@ _PY_NUMBERS = (int, float, complex, bool)
 _SQRT_PI = math.sqrt(math.pi)
 _SQRT_2PI = math.sqrt(2 * math.pi)
 _DEGREE = math.pi / 180
-
-# Per function, the positions of its integer arguments (passed to the backend as given).
-INTEGER_POSITIONS: dict[str, tuple] = {}
-
-
-# -- calling the backend ---------------------------------------------------------
-
-class BackendSpecial:
-    """A backend's special functions as rules and forwards call them on raw arrays:
-    ``xp.special.erf(x)``. Each call brings the floating arguments to one dtype and
-    the result to it (see ``call``)."""
-
-    def __init__(self, xp, functions):
-        self._xp = xp
-        self._functions = functions
-
-    def __getattr__(self, name: str):
-        if name.startswith("_"):
-            raise AttributeError(name)
-        fn = functools.partial(call, self._xp, getattr(self._functions, name),
-                               INTEGER_POSITIONS.get(name, ()))
-        setattr(self, name, fn)
-        return fn
-
-
-def call(xp, fn, integers, *args):
-    """``fn(*args)`` on raw arrays with the floating arguments (Python numbers and
-    integer arrays included) brought to their common floating dtype first: some
-    libraries take no Python numbers (torch's ``igamma``) and some compute only in
-    float64 (SciPy's double-only loops). The arguments at ``integers`` pass as given."""
-    floating = [a for i, a in enumerate(args) if i not in integers]
-    arrays = [a for a in floating if a.__class__ not in _PY_NUMBERS]
-    dtype = xp.result_type(*arrays) if arrays else None
-    if dtype is None or not xp.isdtype(dtype, ("real floating", "complex floating")):
-        complex_number = any(a.__class__ is complex for a in floating)
-        dtype = xp.asarray(0j if complex_number else 0.0).dtype  # the backend's default
-    device = array_api_compat.device(arrays[0]) if arrays else None
-    prepared = []
-    for i, a in enumerate(args):
-        if i not in integers:
-            if a.__class__ in _PY_NUMBERS:
-                a = xp.asarray(a, dtype=dtype, device=device)
-            elif a.dtype != dtype:
-                a = xp.astype(a, dtype)
-        prepared.append(a)
-    out = fn(*prepared)
-    return out if out.dtype == dtype else xp.astype(out, dtype)
-
 
 # -- defining a function -----------------------------------------------------------
 
@@ -407,7 +360,7 @@ def _series(xp, like, terms, term):
     looking would compute."""
     offsets_shape = (SERIES_BLOCK,) + (1,) * len(tuple(like.shape))
     device = array_api_compat.device(like)
-    eager = not array_api_compat.is_lazy_array(like.data if isinstance(like, Tensor) else like)
+    eager = not array_api_compat.is_lazy_array(like._data if isinstance(like, Tensor) else like)
     sums = None
     for start in range(0, terms, SERIES_BLOCK):
         n = xp.reshape(xp.arange(start, start + SERIES_BLOCK, dtype=like.dtype, device=device),
@@ -1044,6 +997,7 @@ def zetac(x, /):
     """The Riemann zeta function minus 1."""
 
 
+@dispatches(_hurwitz_zeta, zetac)
 def zeta(x, q=None):
     """The Riemann zeta function of x, or with ``q`` the Hurwitz zeta function,
     sum of (k + q)**-x over k >= 0."""
@@ -1052,11 +1006,13 @@ def zeta(x, q=None):
     return _hurwitz_zeta(x, q)
 
 
-zeta.ops = (_hurwitz_zeta, zetac)
-
-
 # -- reductions, written with arraygrad's own ops ----------------------------------------
 
+# The operations of logsumexp (besides sum, squeeze and sign, which declare their own).
+_LOGSUMEXP = (max, where, isfinite, exp, log, abs)
+
+
+@dispatches(*_LOGSUMEXP)
 def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     """log(sum(b * exp(a))) over ``axis`` (all axes by default), without overflow;
     with ``return_sign``, the log of the sum's absolute value and the sum's sign
@@ -1081,11 +1037,13 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     return (out, sign) if return_sign else out
 
 
+@dispatches(exp, *_LOGSUMEXP)
 def softmax(x, axis=None):
     """exp(x) / sum(exp(x)) over ``axis`` (all axes by default)."""
     return exp(log_softmax(x, axis=axis))
 
 
+@dispatches(*_LOGSUMEXP)
 def log_softmax(x, axis=None):
     """x - logsumexp(x) over ``axis`` (all axes by default)."""
     return x - logsumexp(x, axis=axis, keepdims=True)

@@ -24,7 +24,7 @@ import math
 from .._tensor import Tensor
 from ._axes import count, expand_reduced, normalize_axes
 from ._axes import normalize_axis as _axis, index_at as _at
-from ._define import defop
+from ._define import defop, dispatches
 
 
 def _sum_rule(xp, g, x_shape, x_dtype, axis, keepdims):
@@ -52,11 +52,13 @@ _mean_all = defop(_mean_rule, node="MeanBackward0")(_mean_forward)
 _mean_axes = defop(_mean_rule, node="MeanBackward1")(_mean_forward)
 
 
+@dispatches(_sum_all, _sum_axes)
 def sum(x, /, *, axis=None, dtype=None, keepdims=False):
     """The sum of the elements over ``axis`` (all of them by default)."""
     return (_sum_all if axis is None else _sum_axes)(x, axis=axis, dtype=dtype, keepdims=keepdims)
 
 
+@dispatches(_mean_all, _mean_axes)
 def mean(x, /, *, axis=None, keepdims=False):
     """The arithmetic mean over ``axis`` (all elements by default)."""
     return (_mean_all if axis is None else _mean_axes)(x, axis=axis, keepdims=keepdims)
@@ -89,11 +91,13 @@ def _extremum_rule(xp, g, x, result, axis, keepdims):
 
 @defop(_extremum_rule, node="AmaxBackward0")
 def max(xp, x, /, *, axis=None, keepdims=False):
+    """The largest element over ``axis`` (all elements by default)."""
     return xp.max(x, axis=axis, keepdims=keepdims)
 
 
 @defop(_extremum_rule, node="AminBackward0")
 def min(xp, x, /, *, axis=None, keepdims=False):
+    """The smallest element over ``axis`` (all elements by default)."""
     return xp.min(x, axis=axis, keepdims=keepdims)
 
 
@@ -158,6 +162,7 @@ _prod_all = defop(_prod_rule, node="ProdBackward0")(_prod_forward)
 _prod_axes = defop(_prod_rule, node="ProdBackward1")(_prod_forward)
 
 
+@dispatches(_prod_all, _prod_axes)
 def prod(x, /, *, axis=None, dtype=None, keepdims=False):
     """The product of the elements over ``axis`` (all of them by default). Its
     gradient is exact with zeros in ``x``."""
@@ -194,11 +199,13 @@ def _std_rule(xp, g, x, result, axis, correction, keepdims):
 
 @defop(_var_rule, node="VarBackward0")
 def var(xp, x, /, *, axis=None, correction=0.0, keepdims=False):
+    """The variance over ``axis`` (all by default), with divisor N - ``correction``."""
     return xp.var(x, axis=axis, correction=correction, keepdims=keepdims)
 
 
 @defop(_std_rule, node="StdBackward0")
 def std(xp, x, /, *, axis=None, correction=0.0, keepdims=False):
+    """The standard deviation over ``axis`` (all by default), divisor N - ``correction``."""
     try:
         return xp.std(x, axis=axis, correction=correction, keepdims=keepdims)
     except NotImplementedError:  # array-api-compat's torch: no float correction in std
@@ -233,6 +240,7 @@ def _cumsum_rule(xp, g, x_shape, x_dtype, axis, include_initial):
 
 @defop(_cumsum_rule, node="CumsumBackward0")
 def cumulative_sum(xp, x, /, *, axis=None, dtype=None, include_initial=False):
+    """The running sum along ``axis`` (starting with 0 if ``include_initial``)."""
     ax = _cumulative_axis("cumulative_sum", axis, x.ndim)
     return xp.cumulative_sum(x, axis=ax, dtype=xp.native(dtype), include_initial=include_initial)
 
@@ -294,6 +302,7 @@ def _cumprod_rule(xp, g, x, x_dtype, result, axis, include_initial):
 
 @defop(_cumprod_rule, node="CumprodBackward0")
 def cumulative_prod(xp, x, /, *, axis=None, dtype=None, include_initial=False):
+    """The running product along ``axis`` (starting with 1 if ``include_initial``)."""
     ax = _cumulative_axis("cumulative_prod", axis, x.ndim)
     return xp.cumulative_prod(x, axis=ax, dtype=xp.native(dtype), include_initial=include_initial)
 

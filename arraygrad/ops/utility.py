@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from ._axes import normalize_axis as _axis, index_at as _at
-from ._define import defop
+from ._define import defop, dispatches
 
 
 @defop()
 def all(xp, x, /, *, axis=None, keepdims=False):
+    """Whether every element over ``axis`` is true (all elements by default)."""
     return xp.all(x, axis=axis, keepdims=keepdims)
 
 
 @defop()
 def any(xp, x, /, *, axis=None, keepdims=False):
+    """Whether some element over ``axis`` is true (all elements by default)."""
     return xp.any(x, axis=axis, keepdims=keepdims)
 
 
@@ -70,6 +72,7 @@ def _diff(xp, x, prepend, append, /, *, axis=-1, n=1):
     return xp.diff(x, axis=axis, n=n, **extra)
 
 
+@dispatches(_diff)
 def diff(x, /, *, axis=-1, n=1, prepend=None, append=None):
     """The ``n``-th discrete difference along ``axis`` of ``x`` with ``prepend`` and
     ``append`` joined at its ends; differentiable in all three."""

@@ -20,7 +20,8 @@ def _shape_args(shape) -> tuple:
 
 
 class TorchMethods:
-    """Methods mixed into ``Tensor``; every one calls ``arraygrad.ops``."""
+    """Methods installed on ``Tensor`` (``ops.operators``); every one calls an
+    operation of ``arraygrad.ops``."""
 
     __slots__ = ()
 
@@ -161,11 +162,11 @@ class TorchMethods:
         return _ops().astype(self, dtype)
 
     def float(self):
-        from .dtypes import float32
+        from ..dtypes import float32
         return _ops().astype(self, float32)
 
     def double(self):
-        from .dtypes import float64
+        from ..dtypes import float64
         return _ops().astype(self, float64)
 
     def numel(self) -> int:
@@ -185,5 +186,5 @@ class TorchMethods:
 
 
 def _ops():
-    from . import ops
+    from .. import ops
     return ops

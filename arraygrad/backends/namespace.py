@@ -7,7 +7,7 @@ rule is written once for both.
 """
 from __future__ import annotations
 
-import sys
+from .._refcount import measure, refs
 
 # Python numbers ``conj`` returns as they are (exact classes: a NumPy scalar is asked
 # its dtype).
@@ -94,7 +94,7 @@ class RuleNamespace:
         A ``grad`` that only the calling rule holds (the rule's fresh result) is
         zeroed in place: one masked write instead of a select into a new array."""
         writable = self._writable
-        if writable is not None and sys.getrefcount(grad) <= _ARGUMENT_REFS and grad.ndim \
+        if writable is not None and refs(grad) <= _ARGUMENT_REFS and grad.ndim \
                 and grad.shape == g.shape and writable(grad):
             grad[g == 0.0] = 0.0
             return grad
@@ -140,17 +140,21 @@ class RuleNamespace:
         return self.setitem(zeros, full_key(key), g)
 
 
-def _argument_refs() -> int:
-    """What ``sys.getrefcount`` reports inside a method for an argument that only the
-    caller's local variable holds: measured, not assumed (CPython versions differ)."""
-    class Probe:
-        def refs(self, value):
-            return sys.getrefcount(value)
-    value = object()
-    return Probe().refs(value)
+class _Caller:
+    def refs(self, grad):  # as RuleNamespace.strong_zero takes its ``grad``
+        return refs(grad)
 
 
-_ARGUMENT_REFS = _argument_refs()
+def _argument_probe(fresh) -> int:
+    grad = fresh  # the calling rule's local variable
+    del fresh
+    return _Caller().refs(grad)
+
+
+# What ``refs(grad)`` reports inside a method for an argument that only the calling
+# rule's local variable holds (see arraygrad._refcount).
+_ARGUMENT_REFS = measure(_argument_probe)
+
 
 
 def _ascending(key: tuple, shape: tuple):

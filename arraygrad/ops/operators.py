@@ -1,0 +1,203 @@
+"""Tensor's operators and the methods that are operations, installed on ``Tensor`` here,
+in one place (as Chainer's ``basic_math`` installs Variable's): the Tensor class sits
+below the operations and knows none of them.
+
+=====================  ================================================================
+``+ - * / // % ** @``  ``add subtract multiply divide floor_divide remainder pow matmul``
+``& | ^ << >>``        ``bitwise_and bitwise_or bitwise_xor bitwise_left_shift/right_shift``
+reflected (``__radd__``...)  the same operations with the operands swapped
+in place (``__iadd__``...)   the same operations, written in place (``_inplace``)
+``< <= > >= == !=``    ``less less_equal greater greater_equal equal not_equal``
+``-x +x abs(x) ~x``    ``negative positive abs bitwise_invert``
+``x[key]``             ``getitem``; ``x[key] = v``: ``setitem``
+``.T .mT .real .imag`` ``permute_dims matrix_transpose real imag``; ``.to_device``
+PyTorch's methods      ``TorchMethods`` (``x.sum(dim=0)``, ``x.eq(y)``, ...)
+=====================  ================================================================
+"""
+from __future__ import annotations
+
+import operator
+
+from .. import backend as _backend_mod
+from .._tensor import _PY_SCALARS, Tensor, mixed_backends
+from ..autograd.grad_mode import is_grad_enabled
+from . import dtypes, elementwise, indexing, linalg, manipulation
+from .torch_methods import TorchMethods
+
+OPERATORS = {
+    "add": elementwise.add, "sub": elementwise.subtract, "mul": elementwise.multiply,
+    "truediv": elementwise.divide, "floordiv": elementwise.floor_divide,
+    "mod": elementwise.remainder, "pow": elementwise.pow, "matmul": linalg.matmul,
+    "and": elementwise.bitwise_and, "or": elementwise.bitwise_or,
+    "xor": elementwise.bitwise_xor, "lshift": elementwise.bitwise_left_shift,
+    "rshift": elementwise.bitwise_right_shift,
+}
+COMPARISONS = {
+    "lt": elementwise.less, "le": elementwise.less_equal, "gt": elementwise.greater,
+    "ge": elementwise.greater_equal, "eq": elementwise.equal, "ne": elementwise.not_equal,
+}
+UNARY = {"neg": elementwise.negative, "pos": elementwise.positive, "abs": elementwise.abs,
+         "invert": elementwise.bitwise_invert}
+# The in-place backend operator for each operation: what ``x op= y`` runs on the array
+# itself when it may be written (``_inplace``).
+IN_PLACE = {fn: getattr(operator, f"i{short}") for short, fn in OPERATORS.items()}
+
+_FAST_OPERANDS = {Tensor, int, float}
+
+
+def _is_operand(value) -> bool:
+    return isinstance(value, (Tensor, *_PY_SCALARS)) or _backend_mod.is_backend_array(value)
+
+
+def _binary(fn, reflected: bool = False):
+    """The operator method for ``fn``; unknown operand types get NotImplemented, so
+    Python tries the other operand's reflected operator."""
+    op = getattr(fn, "op", None)
+    # Call the operation itself, skipping its public wrapper, unless fn dispatches
+    # between operations (pow, matmul).
+    call = op.binary if op is not None and op.n_inputs == 2 and not op.variadic else fn
+    if reflected:
+        def method(self, other):
+            if other.__class__ not in _FAST_OPERANDS and not _is_operand(other):
+                return NotImplemented
+            return call(other, self)
+    else:
+        def method(self, other):
+            if other.__class__ not in _FAST_OPERANDS and not _is_operand(other):
+                return NotImplemented
+            return call(self, other)
+    method.__name__ = fn.__name__
+    return method
+
+
+def _inplace_operator(fn):
+    def method(self, other):
+        if self._view is not None:  # a view, or a tensor with views (see ops.indexing)
+            return indexing.write_view(self, Tensor._inplace, fn, other)
+        return self._inplace(fn, other)
+    method.__name__ = fn.__name__
+    return method
+
+
+def _inplace(self, fn, other):
+    """``self <op>= other``. Written into the array itself when nobody else can see it
+    and nothing is recorded; otherwise computed anew, and the tensor rebound to the new
+    array (and, when recording, to the new node): values saved for backward stay intact
+    either way. The dtype and shape never change (a float of another precision is cast
+    back, as NumPy and PyTorch do)."""
+    if not _is_operand(other):
+        return NotImplemented
+    other_is_tensor = isinstance(other, Tensor)
+    if other_is_tensor and other._backend is not self._backend:
+        raise mixed_backends(fn.__name__, self._backend, other._backend)
+    recording = is_grad_enabled() and (
+        self._requires_grad or other_is_tensor and other._requires_grad)
+    if not recording:
+        if self._holds_private_data() and self._backend.owns_buffer(self._data):
+            old = self._data
+            new = IN_PLACE[fn](old, other._data if other_is_tensor else other)
+            if new is not old:  # an immutable backend (JAX, Dask) made a new array
+                new = _fit_inplace(self, Tensor._wrap(new, self._backend), fn)._data
+            self._data = new
+        else:
+            self._data = _fit_inplace(self, fn(self, other), fn)._data
+        return self
+    if self.grad_fn is None and self._requires_grad:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
+    self._rebind(_fit_inplace(self, fn(self, other), fn))
+    return self
+
+
+def _fit_inplace(target: Tensor, result: Tensor, fn) -> Tensor:
+    """The result of an in-place operation, in the target's shape and dtype."""
+    if result.shape != target.shape:
+        raise ValueError(f"in-place {fn.__name__} would change the shape of the tensor "
+                         f"from {target.shape} to {result.shape}")
+    if result.dtype != target.dtype:
+        if result.dtype.kind != target.dtype.kind or not target.dtype.is_differentiable:
+            raise TypeError(f"in-place {fn.__name__} would change the dtype of the tensor "
+                            f"from {target.dtype.name} to {result.dtype.name}")
+        result = dtypes.astype(result, target.dtype)
+    return result
+
+
+def _getitem(self, key):
+    return indexing.getitem(self, key)
+
+
+def _setitem(self, key, value):
+    if self._view is None:  # no view and none of it: the write itself, one call less
+        indexing._setitem(self, key, value)
+    else:
+        indexing.setitem(self, key, value)
+
+
+def _T(self) -> Tensor:
+    if self.ndim != 2:
+        raise ValueError(f".T needs a 2-d tensor, not {self.ndim}-d; use .mT for stacks "
+                         "of matrices")
+    return manipulation.permute_dims(self, (1, 0))
+
+
+def _mT(self) -> Tensor:
+    return linalg.matrix_transpose(self)
+
+
+# NumPy and PyTorch arrays carry ``.real`` and ``.imag`` as attributes, and code written
+# for them uses them (SciPy's signal.minimum_phase takes ``h.real``): the namespace's
+# recorded ``real``/``imag``, so that they are differentiable. They are new tensors, not
+# views: writing into one does not write the complex tensor.
+def _real(self) -> Tensor:
+    """The real part; for a real tensor, its values (still recorded, as PyTorch)."""
+    return elementwise.real(self)
+
+
+def _imag(self) -> Tensor:
+    """The imaginary part; a real tensor has none (PyTorch's error, where NumPy would
+    give zeros that no write could change)."""
+    if self.dtype.kind != "complex floating":
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    return elementwise.imag(self)
+
+
+def _to_device(self, device, /, *, stream=None) -> Tensor:
+    return dtypes.to_device(self, device, stream=stream)
+
+
+def _convert(self, dtype, device, copy) -> Tensor:
+    """``asarray`` of a tensor: itself, or a recorded conversion of it."""
+    t = self
+    if dtype is not None and dtype != t.dtype:
+        t = dtypes.astype(t, dtype)
+    if device is not None and device != t.device:
+        t = dtypes.to_device(t, device)
+    if copy and t is self:
+        t = dtypes.copy(t)
+    elif copy is False and t is not self:
+        raise ValueError("asarray(copy=False) cannot avoid a copy to change dtype or device")
+    return t
+
+
+def install() -> None:
+    for short, fn in OPERATORS.items():
+        setattr(Tensor, f"__{short}__", _binary(fn))
+        setattr(Tensor, f"__r{short}__", _binary(fn, reflected=True))
+        setattr(Tensor, f"__i{short}__", _inplace_operator(fn))
+    for short, fn in COMPARISONS.items():
+        setattr(Tensor, f"__{short}__", _binary(fn))
+    for short, fn in UNARY.items():
+        setattr(Tensor, f"__{short}__", fn)
+    Tensor.__getitem__ = _getitem
+    Tensor.__setitem__ = _setitem
+    Tensor._inplace = _inplace
+    Tensor._convert = _convert
+    Tensor.T, Tensor.mT = property(_T), property(_mT)
+    Tensor.real, Tensor.imag = property(_real), property(_imag)
+    Tensor.to_device = _to_device
+    for name, method in vars(TorchMethods).items():
+        if not name.startswith("__") and name not in vars(Tensor):
+            setattr(Tensor, name, method)
+
+
+install()
