@@ -72,6 +72,14 @@ def _artefacts() -> dict[str, int]:
     return found
 
 
+def _build(kind: str, src: Path, out: Path) -> Path:
+    """Build ``kind`` ("editable" or "sdist") of the source copy ``src`` into ``out``
+    with setuptools' PEP 517 backend, as a frontend would."""
+    _run([sys.executable, "-c", "import sys; from setuptools import build_meta; "
+          f"build_meta.build_{kind}(sys.argv[1])", str(out)], cwd=src)
+    return out
+
+
 def _run(args, cwd, env=None, timeout=120):
     done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=timeout)
@@ -156,9 +164,7 @@ def test_installed_wheel_loads_the_profiles(built, tmp_path):
 def test_editable_install_reads_the_source_backends_folder(tmp_path):
     src = _copy_source(tmp_path / "src")
     out = tmp_path / "editable"
-    _run([sys.executable, "-c", "import sys; from setuptools import build_meta; "
-          "build_meta.build_editable(sys.argv[1])", str(out)], cwd=src)
-    (wheel,) = out.glob("arraygrad-*.whl")
+    (wheel,) = _build("editable", src, out).glob("arraygrad-*.whl")
     site = tmp_path / "site"
     with zipfile.ZipFile(wheel) as z:
         z.extractall(site)
@@ -181,9 +187,7 @@ def test_sdist_carries_the_backends_folder(tmp_path):
     """``python -m build`` makes the wheel from the sdist: it must hold backends/."""
     src = _copy_source(tmp_path / "src")
     out = tmp_path / "sdist"
-    _run([sys.executable, "-c", "import sys; from setuptools import build_meta; "
-          "build_meta.build_sdist(sys.argv[1])", str(out)], cwd=src)
-    (sdist,) = out.glob("arraygrad-*.tar.gz")
+    (sdist,) = _build("sdist", src, out).glob("arraygrad-*.tar.gz")
     with tarfile.open(sdist) as t:
         members = {m.name.split("/", 1)[1] for m in t.getmembers() if "/" in m.name}
     assert {f"backends/{p.name}" for p in PROFILES} <= members
