@@ -24,6 +24,7 @@ from . import dtypes as _dt
 from .backends import (HOST_COPY, OWNS_BUFFER, WRITES_IN_PLACE, adopt, profiles,
                        random_array, write_into)
 from .backends import seed  # noqa: F401  (arraygrad.manual_seed reaches it here)
+from .backends.adapters import install
 from .backends.namespace import RuleNamespace
 from .backends.special import BackendSpecial, SpecialFunctions
 
@@ -72,7 +73,6 @@ class Backend:
             ns.getitem = ns.getitem_via_flip
         # xp.linalg and xp.fft: the adapters the profile names where the library's own
         # fall short of the standard (see backends/adapters.py).
-        from .backends.adapters import install
         install(ns, self.profile)
         return ns
 

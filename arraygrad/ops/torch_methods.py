@@ -5,6 +5,11 @@ Each is a thin spelling of a namespace operation; PyTorch's argument names (``di
 """
 from __future__ import annotations
 
+# The ops package is still importing when this module is (ops/operators.py installs
+# these methods at its end); its attributes are read only when a method runs.
+from .. import ops
+from ..dtypes import float32, float64
+
 
 def _axis(dim, axis):
     if dim is not None and axis is not None:
@@ -28,146 +33,144 @@ class TorchMethods:
     # -- reductions ---------------------------------------------------------------
 
     def sum(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
-        return _ops().sum(self, axis=_axis(dim, axis), dtype=dtype,
+        return ops.sum(self, axis=_axis(dim, axis), dtype=dtype,
                           keepdims=keepdim if keepdims is None else keepdims)
 
     def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
-        return _ops().mean(self, axis=_axis(dim, axis),
+        return ops.mean(self, axis=_axis(dim, axis),
                            keepdims=keepdim if keepdims is None else keepdims)
 
     def norm(self, p=2, dim=None, keepdim=False):
         """The vector norm of the elements over ``dim`` (all by default); ``"fro"`` is 2."""
         ord = 2 if p == "fro" else p
-        return _ops().linalg.vector_norm(self, axis=_axis(dim, None), keepdims=keepdim, ord=ord)
+        return ops.linalg.vector_norm(self, axis=_axis(dim, None), keepdims=keepdim, ord=ord)
 
     def all(self, dim=None, keepdim=False):
-        return _ops().all(self, axis=_axis(dim, None), keepdims=keepdim)
+        return ops.all(self, axis=_axis(dim, None), keepdims=keepdim)
 
     def any(self, dim=None, keepdim=False):
-        return _ops().any(self, axis=_axis(dim, None), keepdims=keepdim)
+        return ops.any(self, axis=_axis(dim, None), keepdims=keepdim)
 
     # -- element-wise -------------------------------------------------------------
 
     def eq(self, other):
-        return _ops().equal(self, other)
+        return ops.equal(self, other)
 
     def ne(self, other):
-        return _ops().not_equal(self, other)
+        return ops.not_equal(self, other)
 
     def lt(self, other):
-        return _ops().less(self, other)
+        return ops.less(self, other)
 
     def le(self, other):
-        return _ops().less_equal(self, other)
+        return ops.less_equal(self, other)
 
     def gt(self, other):
-        return _ops().greater(self, other)
+        return ops.greater(self, other)
 
     def ge(self, other):
-        return _ops().greater_equal(self, other)
+        return ops.greater_equal(self, other)
 
     def add(self, other):
-        return _ops().add(self, other)
+        return ops.add(self, other)
 
     def sub(self, other):
-        return _ops().subtract(self, other)
+        return ops.subtract(self, other)
 
     def mul(self, other):
-        return _ops().multiply(self, other)
+        return ops.multiply(self, other)
 
     def div(self, other):
-        return _ops().divide(self, other)
+        return ops.divide(self, other)
 
     def pow(self, exponent):
-        return _ops().pow(self, exponent)
+        return ops.pow(self, exponent)
 
     def neg(self):
-        return _ops().negative(self)
+        return ops.negative(self)
 
     def abs(self):
-        return _ops().abs(self)
+        return ops.abs(self)
 
     def exp(self):
-        return _ops().exp(self)
+        return ops.exp(self)
 
     def log(self):
-        return _ops().log(self)
+        return ops.log(self)
 
     def sqrt(self):
-        return _ops().sqrt(self)
+        return ops.sqrt(self)
 
     def sin(self):
-        return _ops().sin(self)
+        return ops.sin(self)
 
     def cos(self):
-        return _ops().cos(self)
+        return ops.cos(self)
 
     def tanh(self):
-        return _ops().tanh(self)
+        return ops.tanh(self)
 
     def clamp(self, min=None, max=None):
-        return _ops().clip(self, min, max)
+        return ops.clip(self, min, max)
 
     clip = clamp
 
     def maximum(self, other):
-        return _ops().maximum(self, other)
+        return ops.maximum(self, other)
 
     def minimum(self, other):
-        return _ops().minimum(self, other)
+        return ops.minimum(self, other)
 
     # -- linear algebra and shapes ------------------------------------------------
 
     def matmul(self, other):
-        return _ops().matmul(self, other)
+        return ops.matmul(self, other)
 
     mm = matmul
 
     def t(self):
-        return _ops().matrix_transpose(self) if self.ndim == 2 else self
+        return ops.matrix_transpose(self) if self.ndim == 2 else self
 
     def reshape(self, *shape):
-        return _ops().reshape(self, _shape_args(shape))
+        return ops.reshape(self, _shape_args(shape))
 
     view = reshape
 
     def permute(self, *dims):
-        return _ops().permute_dims(self, _shape_args(dims))
+        return ops.permute_dims(self, _shape_args(dims))
 
     def transpose(self, dim0, dim1):
         axes = list(range(self.ndim))
         axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
-        return _ops().permute_dims(self, tuple(axes))
+        return ops.permute_dims(self, tuple(axes))
 
     def unsqueeze(self, dim):
-        return _ops().expand_dims(self, axis=dim)
+        return ops.expand_dims(self, axis=dim)
 
     def squeeze(self, dim=None):
         if dim is None:
             dim = tuple(i for i, n in enumerate(self.shape) if n == 1)
-        return _ops().squeeze(self, dim)
+        return ops.squeeze(self, dim)
 
     def flatten(self):
-        return _ops().reshape(self, (-1,))
+        return ops.reshape(self, (-1,))
 
     def expand(self, *shape):
-        return _ops().broadcast_to(self, _shape_args(shape))
+        return ops.broadcast_to(self, _shape_args(shape))
 
     # -- copies, dtypes, sizes ----------------------------------------------------
 
     def clone(self):
-        return _ops().copy(self)
+        return ops.copy(self)
 
     def to(self, dtype):
-        return _ops().astype(self, dtype)
+        return ops.astype(self, dtype)
 
     def float(self):
-        from ..dtypes import float32
-        return _ops().astype(self, float32)
+        return ops.astype(self, float32)
 
     def double(self):
-        from ..dtypes import float64
-        return _ops().astype(self, float64)
+        return ops.astype(self, float64)
 
     def numel(self) -> int:
         return self.size
@@ -183,8 +186,3 @@ class TorchMethods:
     def fill_(self, value):
         self[...] = value
         return self
-
-
-def _ops():
-    from .. import ops
-    return ops
