@@ -21,7 +21,8 @@ def install(package) -> None:
         is_complex=lambda a: a.dtype.kind == "complex floating",
         native=lambda dtype: dtype,
         setitem=lambda a, key, value: _index_put(a, value, key),
-        zeros_like_shape=_zeros_beside))
+        zeros_like_shape=_zeros_beside,
+        recording=True))
 
     def __array_namespace__(self, /, *, api_version=None):
         if api_version not in SUPPORTED_API_VERSIONS:

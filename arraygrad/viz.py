@@ -16,7 +16,7 @@ from __future__ import annotations
 import shutil
 
 from ._tensor import Tensor
-from .autograd.function import FREED, CustomNode, Node, OpNode
+from .autograd.node import FREED, CustomNode, Node, OpNode
 from .autograd.graph import Packed
 from .backend import backend_of_array, is_backend_array
 
@@ -154,8 +154,7 @@ def _kept(node):
     if isinstance(node, CustomNode):
         attrs = [(k, v) for k, v in vars(node.ctx).items() if not k.startswith("_")]
         if not freed:
-            arrays = [(f"saved_tensors[{k}]", data)
-                      for k, (data, _, _) in enumerate(node._saved)]
+            arrays = [(f"saved_tensors[{k}]", data) for k, data in enumerate(node._saved)]
     elif isinstance(node, OpNode) and not freed:
         op = node.op
         for (kind, key), value in zip(node._plan.sources, node._saved):

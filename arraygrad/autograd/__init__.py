@@ -2,7 +2,8 @@
 from . import graph
 from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import backward, grad
-from .function import Function, FunctionCtx, Node
+from .function import Function, FunctionCtx
+from .node import Node
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph_breaks import (GraphBreakError, GraphBreakWarning, detect_graph_breaks,

@@ -18,7 +18,7 @@ from .. import backend as _backend_mod
 from .._refcount import measure, refs
 from .._tensor import Tensor, asarray, edge_of, mixed_backends
 from . import anomaly_mode
-from .function import Node
+from .node import Node
 from .grad_mode import set_grad_enabled
 from .hooks import LEAF_HOOKS, run_leaf, run_node
 

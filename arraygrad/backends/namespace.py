@@ -7,6 +7,10 @@ rule is written once for both.
 """
 from __future__ import annotations
 
+import math
+
+import array_api_compat
+
 from .._refcount import measure, refs
 
 # Python numbers ``conj`` returns as they are (exact classes: a NumPy scalar is asked
@@ -16,17 +20,21 @@ _REAL_SCALARS = frozenset({int, float, bool})
 
 class RuleNamespace:
     """An Array API namespace plus ``conj``, ``sum_to``, ``unbroadcast``, ``native``
-    and ``place`` (functional index assignment)."""
+    and ``place`` (functional index assignment), and the two questions a rule may ask
+    of where it runs: ``recording`` and ``run``."""
 
     def __init__(self, namespace, *, is_complex, native, setitem, zeros_like_shape,
-                 writable=None):
+                 writable=None, recording=False):
         for name in dir(namespace):
             if not name.startswith("__") and not hasattr(RuleNamespace, name):
                 setattr(self, name, getattr(namespace, name))
         for extension in ("linalg", "fft"):  # array-api-strict serves these lazily
             if not hasattr(self, extension) and hasattr(namespace, extension):
                 setattr(self, extension, getattr(namespace, extension))
+        if not hasattr(self, "take_along_axis"):  # Dask has none
+            self.take_along_axis = self._take_along_axis_by_take
         self._conj = getattr(namespace, "conj")
+        self._library = namespace
         self.is_complex = is_complex
         self.native = native
         self.setitem = setitem
@@ -34,6 +42,18 @@ class RuleNamespace:
         # a -> whether ``a[key] = value`` may write into ``a``'s own memory (mutable
         # backends); None: never write in place (immutable and lazy backends, Tensors).
         self._writable = writable
+        # Whether rules run on Tensors and are recorded (create_graph=True): a rule may
+        # then prefer a formula whose own derivative is exact (see ``prod``'s rule).
+        self.recording = recording
+
+    def run(self, op, *args, **kwargs):
+        """Call the namespace function ``op`` (one made by ``defop``) inside a rule:
+        recorded on Tensors when ``recording``, else its forward on this backend's
+        arrays, so that a backward meets the same fixes of backend gaps as a forward
+        (the standard's ``xp.linalg.solve`` would skip them)."""
+        if self.recording:
+            return op(*args, **kwargs)
+        return op.op.forward(self, *args, **kwargs)
 
     def conj(self, a):
         """The complex conjugate; real values come back as they are, uncopied."""
@@ -99,6 +119,56 @@ class RuleNamespace:
             grad[g == 0.0] = 0.0
             return grad
         return self.where(g == 0.0, 0.0, grad)
+
+    # -- where a library raises NotImplementedError for part of the standard: the same
+    # in standard terms, so that arraygrad.ops is written against the standard alone.
+
+    def std(self, x, /, *, axis=None, correction=0.0, keepdims=False):
+        try:
+            return self._library.std(x, axis=axis, correction=correction, keepdims=keepdims)
+        except NotImplementedError:  # array-api-compat's torch: no float correction
+            return self.sqrt(self.var(x, axis=axis, correction=correction, keepdims=keepdims))
+
+    def searchsorted(self, x1, x2, /, *, side="left", sorter=None):
+        if sorter is None:
+            return self._library.searchsorted(x1, x2, side=side)
+        try:
+            return self._library.searchsorted(x1, x2, side=side, sorter=sorter)
+        except NotImplementedError:  # Dask: no sorter; sort x1 by it first
+            return self._library.searchsorted(self.take(x1, sorter, axis=0), x2, side=side)
+
+    def unique_all(self, x, /):
+        """``(values, indices, inverse_indices, counts)``; where the library has no
+        ``unique_all``, from ``unique_inverse``: the stable order of the inverse
+        indices groups equal values, first occurrences first."""
+        try:
+            return tuple(self._library.unique_all(x))
+        except NotImplementedError:
+            pass
+        values, inverse = self.unique_inverse(x)
+        flat = self.reshape(inverse, (-1,))
+        order = self.argsort(flat, stable=True)
+        keys = self.take(flat, order, axis=0)
+        targets = self.arange(values.shape[0], dtype=keys.dtype,
+                              device=array_api_compat.device(keys))
+        lo = self.searchsorted(keys, targets, side="left")
+        hi = self.searchsorted(keys, targets, side="right")
+        return values, self.take(order, lo, axis=0), inverse, hi - lo
+
+    def _take_along_axis_by_take(self, x, indices, /, *, axis=-1):
+        """``take_along_axis`` in standard terms, for a namespace without it (Dask):
+        a ``take`` from ``x`` flattened at the positions ``row * n + index``. ``x``
+        and ``indices`` have the same shape except along ``axis``."""
+        axis = axis % x.ndim
+        shape = tuple(indices.shape)
+        n = x.shape[axis]
+        rows = math.prod(shape[:axis] + shape[axis + 1:])
+        moved = self.moveaxis(indices, axis, -1)
+        base = self.arange(rows, dtype=indices.dtype, device=array_api_compat.device(indices)) * n
+        flat = self.reshape(moved, (rows, shape[axis])) + self.reshape(base, (rows, 1))
+        taken = self.take(self.reshape(self.moveaxis(x, axis, -1), (-1,)),
+                          self.reshape(flat, (-1,)), axis=0)
+        return self.moveaxis(self.reshape(taken, tuple(moved.shape)), -1, axis)
 
     def getitem(self, x, key):
         """``x[key]``."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from .._tensor import Tensor, edge_of
 from ..autograd import engine
-from ..autograd.function import Node
+from ..autograd.node import Node
 from ..autograd.grad_mode import enable_grad, is_grad_enabled
 from ..ops import positive, zeros_like
 from ._tree import flatten, unflatten

@@ -24,11 +24,9 @@ from dataclasses import dataclass
 from itertools import product
 from operator import itemgetter
 
-from ..autograd import anomaly_mode as _anomaly
-from ..autograd import graph as _graph
-from ..autograd.function import FREED, SECOND_BACKWARD, OpNode, tensor_from_edge
-from ..backend import is_backend_array
 from ..autograd.grad_mode import is_grad_enabled
+from ..autograd.node import OpNode, record
+from ..backend import is_backend_array
 from .. import _tensor
 
 Tensor = _tensor.Tensor
@@ -54,13 +52,14 @@ class _Plan:
     calls: tuple    # per such input: (index, rule, how to pick its arguments: _picker)
     save: object    # (backend, datas, kwargs, out) -> the saved tuple (Op.saver);
                     # None for a variadic operation: see Op._save_all
-    saves_arrays: bool  # whether it saves an input or the result, a Python number
-                        # included: backward then frees it (see OpNode._release)
+    arrays: tuple   # per source, whether it is an array (an input or the result,
+                    # a Python number included): what saved-tensor hooks are given
+    saves_arrays: bool  # any of them: backward then frees it (see OpNode._release)
 
     @classmethod
     def make(cls, mask, sources, inputs, calls, save):
-        arrays = any(kind in ("input", "result") for kind, _ in sources)
-        return cls(mask, sources, inputs, calls, save, arrays)
+        arrays = tuple(kind in ("input", "result") for kind, _ in sources)
+        return cls(mask, sources, inputs, calls, save, arrays, any(arrays))
 
 
 def _picker(indices: tuple):
@@ -89,7 +88,8 @@ class _JointPlans(dict):
 
 
 class Op:
-    """One differentiable (or not) operation: forward, rules, and its node class.
+    """One differentiable (or not) operation: forward, rules, and its node class
+    (an ``OpNode``, which runs the rules in backward: ``arraygrad.autograd.node``).
 
     The rules are either one per input (``vjps``) or one ``joint`` rule returning the
     gradients of all inputs at once (for operations whose input gradients share work,
@@ -117,8 +117,7 @@ class Op:
         self._grad_bits = (1 << self.n_inputs) - 1 if joint is not None else \
             sum(1 << i for i, v in enumerate(vjps) if v is not None)
         self.node_cls = type(node_name, (OpNode,), {"__slots__": (), "op": self,
-                                                     "n_outputs": outputs,
-                                                     "_apply": apply_rules})
+                                                     "n_outputs": outputs})
         if joint is not None:
             self._joint_needs = self._needs(joint)
             self.plans = _JointPlans(self)
@@ -323,34 +322,17 @@ class Op:
         node = _new(self.node_cls)
         node._plan = plan
         node._retained = node._hooks = None
-        _link(node, args, mask, n)
+        node._meta = self._broadcast_meta(backend, plan, datas, out, n) if self.broadcasts else None
         save = plan.save
         saved = save(backend, datas, kwargs, out) if save is not None else \
             self._save_all(plan, backend, datas, kwargs, out, n)
-        hooks = _graph.HOOKS.get()
-        if hooks:
-            saved = self._pack(plan.sources, saved, backend, hooks[-1])
-        node._saved = saved
-        node._meta = self._broadcast_meta(backend, plan, datas, out, n) if self.broadcasts else None
-        if _anomaly.ENABLED:
-            _anomaly.remember_forward(node)
-        if type(out) is tuple:
-            return tuple(_wrap(o, backend, node, nr, True) if _differentiable(backend, o)
-                         else _wrap(o, backend) for nr, o in enumerate(out))
-        return _wrap(out, backend, node, 0, True)
+        return record(node, args, mask, n, saved, plan.arrays, out, backend)
 
     def _save_all(self, plan, backend, datas, kwargs, out, n):
         """The saved tuple of a variadic operation, whose inputs are ``datas[:n]``."""
         return tuple(datas[:n] if kind == "input" else out if kind == "result"
                      else self._save(kind, key, backend, datas, kwargs, n)
                      for kind, key in plan.sources)
-
-    @staticmethod
-    def _pack(sources, saved, backend, hooks):
-        """The saved values with every array passed through the saved-tensor hooks."""
-        return _graph.PackedSaved(
-            _graph.pack_value(value, backend, hooks) if kind in ("input", "result") else value
-            for (kind, _), value in zip(sources, saved))
 
     def _save(self, kind, key, backend, datas, kwargs, n):
         """A keyword's value, or an attribute of every input, of a variadic operation."""
@@ -376,128 +358,6 @@ class Op:
                     meta = [None] * n
                 meta[i] = (tuple(d.shape), backend.dtype_of(d))
         return meta
-
-    # -- backward -----------------------------------------------------------------
-
-    def unpack(self, node, saved):
-        """The saved values as Tensors attached to the graph, for ``create_graph``."""
-        unpacked = []
-        for (kind, key), value in zip(node._plan.sources, saved):
-            if kind == "input":
-                if self.variadic:
-                    value = [tensor_from_edge(v, None, node._edge(i))
-                             for i, v in enumerate(value)]
-                elif type(value) not in _PY_SCALARS and value is not None:  # not np.float64
-                    value = tensor_from_edge(value, None, node._edge(key))
-            elif kind == "result":
-                if self.outputs > 1:
-                    value = tuple(tensor_from_edge(v, None, (node, nr))
-                                  for nr, v in enumerate(value))
-                else:
-                    value = tensor_from_edge(value, None, (node, 0))
-            unpacked.append(value)
-        return unpacked
-
-    def joint_backward(self, node, xp, g, saved):
-        """The gradients from a joint rule, for the inputs that need them."""
-        n = len(node._next)
-        mask = node._plan.mask
-        values = iter(saved)
-        args = [tuple(bool(mask >> i & 1) for i in range(n)) if kind == "needs"
-                else next(values) for kind, _ in self._joint_needs]
-        grads = list(self.joint(xp, g, *args))
-        meta = node._meta
-        for i in range(len(grads)):
-            if not mask >> i & 1:
-                grads[i] = None
-            elif meta is not None and meta[i] is not None and grads[i] is not None:
-                grads[i] = xp.unbroadcast(grads[i], *meta[i])
-        return grads
-
-
-def apply_rules(node, g, xp, create_graph):
-    """An operation node's backward (its ``_apply``): the gradients of its inputs from
-    the gradient ``g`` of its output, by the operation's rules on what it saved."""
-    saved = node._saved
-    if saved is FREED:
-        raise RuntimeError(SECOND_BACKWARD)
-    op = node.op
-    if type(saved) is _graph.PackedSaved:
-        saved = saved.unpack()
-    if create_graph:
-        saved = op.unpack(node, saved)
-    if op.joint is not None:
-        return op.joint_backward(node, xp, g, saved)
-    meta = node._meta
-    grads = [None] * len(node._next)
-    for i, rule, pick in node._plan.calls:
-        if pick is None:
-            gi = rule(xp, g)
-        elif pick.__class__ is int:
-            gi = rule(xp, g, saved[pick])
-        else:
-            gi = rule(xp, g, *pick(saved))
-        if op.zero_safe:
-            gi = xp.strong_zero(g, gi)
-        if meta is not None and meta[i] is not None:
-            gi = xp.unbroadcast(gi, *meta[i])
-        grads[i] = gi
-    return grads
-
-
-# The output numbers of a node whose inputs all come from first outputs (or leaves):
-# nearly every node, so they are shared, not made per node.
-_FIRST_OUTPUTS = tuple((0,) * n for n in range(8))
-
-
-def _link(node, args, mask, n):
-    """Set ``node``'s edges (``_next``, ``_next_nr``) to the inputs whose bit is set
-    in ``mask``: each one's node, or itself if a leaf (one and two inputs spelled out:
-    they are most operations)."""
-    if n == 1:
-        t = args[0]
-        fn = t.grad_fn
-        if fn is None:
-            node._next = (t,)
-            node._next_nr = _FIRST_OUTPUTS[1]
-        else:
-            node._next = (fn,)
-            nr = t._output_nr
-            node._next_nr = (nr,) if nr else _FIRST_OUTPUTS[1]
-        return
-    if n == 2:
-        v1 = v2 = None
-        nr1 = nr2 = 0
-        if mask & 1:
-            t = args[0]
-            v1 = t.grad_fn
-            if v1 is None:
-                v1 = t
-            else:
-                nr1 = t._output_nr
-        if mask & 2:
-            t = args[1]
-            v2 = t.grad_fn
-            if v2 is None:
-                v2 = t
-            else:
-                nr2 = t._output_nr
-        node._next = (v1, v2)
-        node._next_nr = (nr1, nr2) if nr1 or nr2 else _FIRST_OUTPUTS[2]
-        return
-    vertices = [None] * n
-    nrs = [0] * n
-    for i in range(n):
-        if mask >> i & 1:
-            t = args[i]
-            fn = t.grad_fn
-            if fn is None:
-                vertices[i] = t
-            else:
-                vertices[i] = fn
-                nrs[i] = t._output_nr
-    node._next = tuple(vertices)
-    node._next_nr = tuple(nrs)
 
 
 def _differentiable(backend, array) -> bool:

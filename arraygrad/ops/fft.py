@@ -210,9 +210,10 @@ def _apply(xp, name, a, **kwargs):
     """``xp.fft.<name>(a, **kwargs)``: on Tensors (``create_graph=True``) arraygrad's
     own, recorded transform; on backend arrays the forward above, so that a backward
     meets the same fixes of backend gaps as a forward (empty arrays, 0-d shifts, Dask's
-    chunks, array_api_strict's namespace)."""
-    if isinstance(a, Tensor):
-        return globals()[name](a, **kwargs)
+    chunks, array_api_strict's namespace). By name: the rules are defined before the
+    transforms they call (``_TRANSFORMS``, at the end of the module)."""
+    if xp.recording:
+        return _TRANSFORMS[name](a, **kwargs)
     return _FORWARDS[name](xp, a, **kwargs)
 
 
@@ -395,6 +396,10 @@ def rfftfreq(n, /, *, d=1.0, dtype=None, device=None):
     """The non-negative sample frequencies of ``rfft`` (``n//2 + 1`` of them)."""
     return _frequencies("rfftfreq", n, d, dtype, device)
 
+
+# The recorded transforms the rules call by name (``_apply``).
+_TRANSFORMS = {f.__name__: f for f in (fft, ifft, fftn, ifftn, rfft, irfft, rfftn, irfftn,
+                                        hfft, ihfft, fftshift, ifftshift)}
 
 for _f in (fft, ifft, fftfreq, rfftfreq):
     _f.__module__ = __name__

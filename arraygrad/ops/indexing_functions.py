@@ -211,17 +211,7 @@ def take_along_axis(xp, x, indices, /, *, axis=-1):
     n = x_shape[ax]
     x = xp.broadcast_to(x, x_shape)
     indices = xp.broadcast_to(_wrap_negative(xp, indices, n), i_shape)
-    if hasattr(xp, "take_along_axis"):
-        return xp.take_along_axis(x, indices, axis=ax)
-    # Dask has no take_along_axis: the same, in standard terms, as a take from x
-    # flattened at the positions row * n + index.
-    rows = math.prod(x_shape[:ax] + x_shape[ax + 1:])
-    moved = xp.moveaxis(indices, ax, -1)
-    k = i_shape[ax]
-    base = xp.reshape(xp.arange(rows, device=array_api_compat.device(x)) * n, (rows, 1))
-    flat = xp.reshape(xp.reshape(moved, (rows, k)) + base, (-1,))
-    out = xp.take(xp.reshape(xp.moveaxis(x, ax, -1), (-1,)), flat, axis=0)
-    return xp.moveaxis(xp.reshape(out, tuple(moved.shape)), -1, ax)
+    return xp.take_along_axis(x, indices, axis=ax)
 
 
 __all__ = ["take", "take_along_axis"]

@@ -9,7 +9,7 @@ The rules follow PyTorch's derivative formulas (``derivatives.yaml`` and
 matrices and on complex inputs (the conjugate Wirtinger convention). Every rule is
 written with the standard's functions only, so under ``create_graph=True`` it runs on
 Tensors and is differentiable again; the linear-algebra calls inside rules go through
-``_run``, which records this module's own operations on Tensors and calls their
+``xp.run``, which records this module's own operations on Tensors and calls their
 forwards on raw arrays.
 
 Multi-output functions return namedtuples of Tensors with the standard's field names
@@ -31,7 +31,7 @@ from collections import namedtuple
 import array_api_compat
 
 from .. import _tensor
-from ..autograd.grad_mode import is_grad_enabled
+from ..autograd.node import will_record
 from ._axes import expand_reduced
 from ._define import defop, dispatches
 
@@ -53,22 +53,10 @@ def _ns():
     return ops
 
 
-def _run(op, xp, *args, **kwargs):
-    """Operation ``op`` of this module inside a rule: recorded on Tensors (under
-    ``create_graph``), its forward on raw arrays (an ordinary backward)."""
-    if any(isinstance(a, Tensor) for a in args):
-        return op(*args, **kwargs)
-    return op.op.forward(xp, *args, **kwargs)
-
-
 def _array(xp, a):
     """A 0-d result as a 0-d array: NumPy gives scalars (np.float64 is a float), which
     the graph would take for Python constants when it saves them."""
     return xp.asarray(a) if isinstance(a, (int, float, complex)) else a
-
-
-def _wants_grad(x) -> bool:
-    return isinstance(x, Tensor) and x.requires_grad and is_grad_enabled()
 
 
 def _mH(xp, a):
@@ -111,7 +99,7 @@ def _diag_embed(xp, v, eye):
 
 
 def _diag(xp, a):
-    return _run(diagonal, xp, a)
+    return xp.run(diagonal, a)
 
 
 def _eps(xp, a) -> float:
@@ -237,7 +225,7 @@ def _tensordot_x1_rule(xp, g, x2, x1_shape, axes):
     a_free = [i for i in range(nd1) if i not in a_ax]
     b_free = [j for j in range(x2.ndim) if j not in b_ax]
     fa = len(a_free)
-    r = _run(tensordot, xp, g, xp.conj(x2), axes=(list(range(fa, g.ndim)), b_free))
+    r = xp.run(tensordot, g, xp.conj(x2), axes=(list(range(fa, g.ndim)), b_free))
     # r's axes: x1's free axes, then x1's axes paired with x2's contracted ones in
     # x2's order.
     perm = a_free + [a_ax[b_ax.index(j)] for j in sorted(b_ax)]
@@ -250,7 +238,7 @@ def _tensordot_x2_rule(xp, g, x1, x2_shape, axes):
     a_free = [i for i in range(x1.ndim) if i not in a_ax]
     b_free = [j for j in range(nd2) if j not in b_ax]
     fa = len(a_free)
-    r = _run(tensordot, xp, xp.conj(x1), g, axes=(a_free, list(range(fa))))
+    r = xp.run(tensordot, xp.conj(x1), g, axes=(a_free, list(range(fa))))
     perm = [b_ax[a_ax.index(i)] for i in sorted(a_ax)] + b_free
     return xp.permute_dims(r, _argsort(perm)) if perm != sorted(perm) else r
 
@@ -325,8 +313,8 @@ def outer(x1, x2, /):
     return ag.multiply(ag.expand_dims(x1, axis=-1), x2)
 
 
-@defop(lambda xp, g, x2, axis: _run(cross, xp, xp.conj(x2), g, axis=axis),
-       lambda xp, g, x1, axis: _run(cross, xp, g, xp.conj(x1), axis=axis),
+@defop(lambda xp, g, x2, axis: xp.run(cross, xp.conj(x2), g, axis=axis),
+       lambda xp, g, x1, axis: xp.run(cross, g, xp.conj(x1), axis=axis),
        node="LinalgCrossBackward0", broadcasts=True)
 def cross(xp, x1, x2, /, *, axis=-1):
     """The cross product of the 3-element vectors along ``axis``."""
@@ -349,7 +337,7 @@ def _solve_rule(xp, g, x1, result, x2_shape, needs):
     vector = len(x2_shape) == 1
     gX = xp.expand_dims(g, axis=-1) if vector else g
     X = xp.expand_dims(result, axis=-1) if vector else result
-    gB = _run(solve, xp, _mH(xp, x1), gX)
+    gB = xp.run(solve, _mH(xp, x1), gX)
     gA = -(gB @ _mH(xp, X)) if needs[0] else None
     if vector:
         gB = gB[..., 0]
@@ -375,13 +363,13 @@ def _det_rule(xp, g, x, result):
     singular = xp.abs(result) < 100 * _eps(xp, x)
     pick = xp.expand_dims(xp.expand_dims(singular, axis=-1), axis=-1)
     d = g * xp.conj(result)
-    regular = _run(solve, xp, _mH(xp, xp.where(pick, eye, x)),
+    regular = xp.run(solve, _mH(xp, xp.where(pick, eye, x)),
                    xp.reshape(d, tuple(d.shape) + (1, 1)) * eye)
     # The adjugate of A = U diag(S) Vh: conj(det U det Vh) U diag(prod_{j!=i} S_j) Vh.
     distinct = eye * _constant(xp, x, lambda ns, dt, dev: ns.astype(
         ns.reshape(ns.arange(1, n + 1, device=dev), (n, 1)), dt))
-    U, S, Vh = _run(_svd, xp, xp.where(pick, x, distinct), full_matrices=False)
-    alpha = xp.conj(_run(det, xp, U) * _run(det, xp, Vh)) * g
+    U, S, Vh = xp.run(_svd, xp.where(pick, x, distinct), full_matrices=False)
+    alpha = xp.conj(xp.run(det, U) * xp.run(det, Vh)) * g
     excl = _exclusive_prod(xp, S, _eye(xp, S, n))
     adjugate = (U * xp.expand_dims(xp.expand_dims(alpha, axis=-1) * excl, axis=-2)) @ Vh
     return xp.where(pick, adjugate, regular)
@@ -411,7 +399,7 @@ def _slogdet_rule(xp, g, x, result):
         if g_log is not None:
             w = w + xp.astype(g_log, x.dtype)
     eye = _eye(xp, x, n)
-    return _run(solve, xp, _mH(xp, x), xp.reshape(w, tuple(w.shape) + (1, 1)) * eye)
+    return xp.run(solve, _mH(xp, x), xp.reshape(w, tuple(w.shape) + (1, 1)) * eye)
 
 
 @defop(_slogdet_rule, node="LinalgSlogdetBackward0", outputs=2)
@@ -439,8 +427,8 @@ def _cholesky_rule(xp, g, result, upper):
     P = (_mH(xp, L) @ gL) * _band(xp, L, n, n, 0, "le")
     P = 0.5 * (P + _mH(xp, P * _band(xp, L, n, n, -1, "le")))
     Lh = _mH(xp, L)
-    X = _run(solve, xp, Lh, P)                        # L^{-H} P
-    return _mH(xp, _run(solve, xp, Lh, _mH(xp, X)))   # ... L^{-1}
+    X = xp.run(solve, Lh, P)                        # L^{-H} P
+    return _mH(xp, xp.run(solve, Lh, _mH(xp, X)))   # ... L^{-1}
 
 
 @defop(_cholesky_rule, node="LinalgCholeskyExBackward0")
@@ -475,12 +463,12 @@ def _qr_rule(xp, g, result, x_shape, mode):
         gA = Q @ sym
         if gQ is not None:
             gA = gA + gQ
-        return _mH(xp, _run(solve, xp, R, _mH(xp, gA)))  # gA R^{-H}
+        return _mH(xp, xp.run(solve, R, _mH(xp, gA)))  # gA R^{-H}
     # m < n: trilImInvAdjSkew(-gA), whose diagonal (purely imaginary) is halved.
     Y = -gA
     Z = (Y - _mH(xp, Y)) * (_band(xp, gA, m, m, -1, "le") + 0.5 * _eye(xp, gA, m))
     gA = Q @ Z
-    gA = _mH(xp, _run(solve, xp, R[..., :, :m], _mH(xp, gA)))  # gA R1^{-H}
+    gA = _mH(xp, xp.run(solve, R[..., :, :m], _mH(xp, gA)))  # gA R1^{-H}
     gA = gA @ _eye(xp, gA, m, n)  # padded with zeros to m x n
     if gR is not None:
         gA = gA + Q @ gR
@@ -549,7 +537,7 @@ def _eigvalsh_and_vectors(xp, x, /):
 def eigvalsh(x, /):
     """The eigenvalues (ascending, real) of each Hermitian matrix. Differentiable
     through the eigenvectors, which are then computed as well (as PyTorch does)."""
-    if _wants_grad(x):
+    if will_record(x):
         return _eigvalsh_and_vectors(x)[0]
     return _eigvalsh(x)
 
@@ -561,7 +549,7 @@ def _eig_rule(xp, g, result, x_dtype):
     L, V = result
     Vh = _mH(xp, V)
     if gV is None:
-        gA = _run(solve, xp, Vh, xp.expand_dims(gL, axis=-1) * Vh)
+        gA = xp.run(solve, Vh, xp.expand_dims(gL, axis=-1) * Vh)
     else:
         n = L.shape[-1]
         eye = _eye(xp, L, n)
@@ -572,7 +560,7 @@ def _eig_rule(xp, g, result, x_dtype):
         inner = VhgV / E
         if gL is not None:
             inner = inner * (1 - eye) + _diag_embed(xp, gL, eye)
-        gA = _run(solve, xp, Vh, inner @ Vh)
+        gA = xp.run(solve, Vh, inner @ Vh)
     return gA if x_dtype.is_complex else xp.real(gA)
 
 
@@ -679,7 +667,7 @@ def _svdvals_and_vectors(xp, x, /, *, full_matrices=False):
 def svdvals(x, /):
     """The singular values of each matrix, descending. Differentiable through the
     singular vectors, computed as well when a gradient is needed (as PyTorch does)."""
-    if _wants_grad(x):
+    if will_record(x):
         return _svdvals_and_vectors(x)[1]
     return _svdvals(x)
 
@@ -764,28 +752,10 @@ def matrix_power(x, n, /):
     return result
 
 
-def _extreme_rule(xp, g, x, result, axis, keepdims):
-    """amax/amin: the gradient is shared evenly by the elements that reach it."""
-    shape = tuple(x.shape)
-    g = expand_reduced(xp, g, shape, axis, keepdims)
-    hits = xp.astype(x == expand_reduced(xp, result, shape, axis, keepdims), g.dtype)
-    return g * hits / xp.sum(hits, axis=axis, keepdims=True)
-
-
-@defop(_extreme_rule, node="AmaxBackward0")
-def _amax(xp, x, /, *, axis=None, keepdims=False):
-    return _array(xp, xp.max(x, axis=axis, keepdims=keepdims))
-
-
-@defop(_extreme_rule, node="AminBackward0")
-def _amin(xp, x, /, *, axis=None, keepdims=False):
-    return _array(xp, xp.min(x, axis=axis, keepdims=keepdims))
-
-
 _MATRIX_NORMS = ("fro", "nuc", 1, -1, 2, -2, math.inf, -math.inf)
 
 
-@dispatches("vector_norm", _svdvals, _svdvals_and_vectors, _amax, _amin)
+@dispatches("vector_norm", _svdvals, _svdvals_and_vectors, "max", "min")
 def matrix_norm(x, /, *, keepdims=False, ord="fro"):
     """The matrix norm of each matrix: Frobenius (``"fro"``), nuclear (``"nuc"``), the
     largest/smallest singular value (2/-2), column sum (1/-1) or row sum (inf/-inf)."""
@@ -804,11 +774,11 @@ def matrix_norm(x, /, *, keepdims=False, ord="fro"):
     if ord == "nuc":
         r = ag.sum(svdvals(x), axis=-1)
     elif ord in (2, -2):
-        r = (_amax if ord == 2 else _amin)(svdvals(x), axis=-1)
+        r = (ag.max if ord == 2 else ag.min)(svdvals(x), axis=-1)
     else:
         # 1/-1: the columns' absolute sums; inf/-inf: the rows'.
         sums = vector_norm(x, axis=-2 if ord in (1, -1) else -1, ord=1)
-        r = (_amax if ord > 0 else _amin)(sums, axis=-1)
+        r = (ag.max if ord > 0 else ag.min)(sums, axis=-1)
     if keepdims:
         r = ag.reshape(r, tuple(r.shape) + (1, 1))
     return r

@@ -64,13 +64,7 @@ def _searchsorted(xp, x1, x2, sorter, /, *, side="left"):
     shape = tuple(x2.shape)
     if not shape:  # searched as one element: NumPy answers a 0-d x2 with a scalar, Dask fails
         x2 = xp.reshape(x2, (1,))
-    if sorter is None:
-        out = xp.searchsorted(x1, x2, side=side)
-    else:
-        try:
-            out = xp.searchsorted(x1, x2, side=side, sorter=sorter)
-        except NotImplementedError:  # Dask: no sorter; sort x1 by it first
-            out = xp.searchsorted(xp.take(x1, sorter, axis=0), x2, side=side)
+    out = xp.searchsorted(x1, x2, side=side, sorter=sorter)
     index = xp.asarray(0).dtype  # the default index dtype (JAX answers int32)
     if out.dtype != index:
         out = xp.astype(out, index)

@@ -5,8 +5,8 @@ under ``create_graph``, sums back over the equal elements with ``take``'s
 scatter-add). The indices, inverse indices and counts, and ``isin``, never carry a
 ``grad_fn``.
 
-Where a backend lacks ``unique_all`` (PyTorch, through array-api-compat) it is built
-in standard terms from ``unique_inverse``. Dask gives unique values of unknown size
+Where a backend lacks ``unique_all`` (PyTorch, through array-api-compat) its rule
+namespace builds it in standard terms (``arraygrad/backends/namespace.py``). Dask gives unique values of unknown size
 until computed, so there their gradient cannot be taken back (NotImplementedError).
 """
 from __future__ import annotations
@@ -14,9 +14,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-import array_api_compat
-
-from ..autograd.grad_mode import is_grad_enabled
+from ..autograd.node import will_record
 from .._tensor import Tensor
 from ._define import defop, dispatches
 
@@ -39,24 +37,6 @@ class UniqueInverseResult(NamedTuple):
 
 
 # -- forwards on raw arrays -----------------------------------------------------------
-
-def _unique_all_raw(xp, x):
-    """``(values, indices, inverse_indices, counts)``; where the backend has no
-    ``unique_all``, from ``unique_inverse``: the stable order of the inverse indices
-    groups equal values, first occurrences first."""
-    try:
-        return tuple(xp.unique_all(x))
-    except NotImplementedError:
-        pass
-    values, inverse = xp.unique_inverse(x)
-    flat = xp.reshape(inverse, (-1,))
-    order = xp.argsort(flat, stable=True)
-    keys = xp.take(flat, order, axis=0)
-    targets = xp.arange(values.shape[0], dtype=keys.dtype, device=array_api_compat.device(keys))
-    lo = xp.searchsorted(keys, targets, side="left")
-    hi = xp.searchsorted(keys, targets, side="right")
-    return values, xp.take(order, lo, axis=0), inverse, hi - lo
-
 
 # -- the gradient ---------------------------------------------------------------------
 
@@ -87,7 +67,7 @@ def _unique_inverse_grad(xp, x, /):
 
 @defop(_unique_all_rule, node="Unique2Backward0", outputs=4)
 def _unique_all_grad(xp, x, /):
-    return _unique_all_raw(xp, x)
+    return tuple(xp.unique_all(x))
 
 
 @defop()
@@ -107,11 +87,7 @@ def _unique_inverse(xp, x, /):
 
 @defop()
 def _unique_all(xp, x, /):
-    return _unique_all_raw(xp, x)
-
-
-def _differentiated(x) -> bool:
-    return isinstance(x, Tensor) and x.requires_grad and is_grad_enabled()
+    return tuple(xp.unique_all(x))
 
 
 def _known_size(values, x, name: str):
@@ -128,7 +104,7 @@ def _known_size(values, x, name: str):
 def unique_all(x, /) -> UniqueAllResult:
     """The unique elements of ``x`` (flattened, sorted), the index of each one's first
     occurrence, the index of each element's unique value (``x``'s shape) and counts."""
-    if _differentiated(x):
+    if will_record(x):
         out = _unique_all_grad(x)
         _known_size(out[0], x, "unique_all")
     else:
@@ -139,7 +115,7 @@ def unique_all(x, /) -> UniqueAllResult:
 @dispatches(_unique_all_grad, _unique_counts)
 def unique_counts(x, /) -> UniqueCountsResult:
     """The unique elements of ``x`` and how often each occurs."""
-    if _differentiated(x):
+    if will_record(x):
         values, _, _, counts = _unique_all_grad(x)
         return UniqueCountsResult(_known_size(values, x, "unique_counts"), counts)
     return UniqueCountsResult(*_unique_counts(x))
@@ -148,7 +124,7 @@ def unique_counts(x, /) -> UniqueCountsResult:
 @dispatches(_unique_inverse_grad, _unique_inverse)
 def unique_inverse(x, /) -> UniqueInverseResult:
     """The unique elements of ``x`` and, per element, the index of its unique value."""
-    op = _unique_inverse_grad if _differentiated(x) else _unique_inverse
+    op = _unique_inverse_grad if will_record(x) else _unique_inverse
     values, inverse = op(x)
     if op is _unique_inverse_grad:
         _known_size(values, x, "unique_inverse")
@@ -158,7 +134,7 @@ def unique_inverse(x, /) -> UniqueInverseResult:
 @dispatches(_unique_inverse_grad, _unique_values)
 def unique_values(x, /):
     """The unique elements of ``x`` (flattened, sorted)."""
-    if _differentiated(x):
+    if will_record(x):
         return _known_size(_unique_inverse_grad(x)[0], x, "unique_values")
     return _unique_values(x)
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 import builtins
 import math
 
-from .._tensor import Tensor
 from ._axes import count, expand_reduced, normalize_axes
 from ._axes import normalize_axis as _axis, index_at as _at
 from ._define import defop, dispatches
@@ -66,11 +65,6 @@ def mean(x, /, *, axis=None, keepdims=False):
 
 # -- helpers (shapes and Python parameters only) -------------------------------------
 
-
-
-def _recording(a) -> bool:
-    """Whether a rule runs under ``create_graph`` (its values are Tensors)."""
-    return isinstance(a, Tensor)
 
 
 def _in_dtype(xp, x, dtype):
@@ -147,7 +141,7 @@ def _prod_rule(xp, g, x, x_dtype, result, axis, keepdims):
     shape = tuple(x.shape)
     g = expand_reduced(xp, g, shape, axis, keepdims)
     x = _in_dtype(xp, x, g.dtype)
-    if _recording(g):
+    if xp.recording:
         others = _others_exclusive(xp, x, axis)
     else:
         others = _others_masked(xp, x, expand_reduced(xp, result, shape, axis, keepdims), axis)
@@ -206,10 +200,7 @@ def var(xp, x, /, *, axis=None, correction=0.0, keepdims=False):
 @defop(_std_rule, node="StdBackward0")
 def std(xp, x, /, *, axis=None, correction=0.0, keepdims=False):
     """The standard deviation over ``axis`` (all by default), divisor N - ``correction``."""
-    try:
-        return xp.std(x, axis=axis, correction=correction, keepdims=keepdims)
-    except NotImplementedError:  # array-api-compat's torch: no float correction in std
-        return xp.sqrt(xp.var(x, axis=axis, correction=correction, keepdims=keepdims))
+    return xp.std(x, axis=axis, correction=correction, keepdims=keepdims)
 
 
 # -- cumulative sums and products ----------------------------------------------------
@@ -293,7 +284,7 @@ def _cumprod_rule(xp, g, x, x_dtype, result, axis, include_initial):
         g = g[_at(len(shape), ax, slice(1, None))]
         result = result[_at(len(shape), ax, slice(1, None))]
     x = _in_dtype(xp, x, g.dtype)
-    if _recording(g):
+    if xp.recording:
         grad = _cumprod_grad_recorded(xp, g, x, ax)
     else:
         grad = _cumprod_grad(xp, g, x, result, ax)
