@@ -21,6 +21,7 @@ from . import autograd, fft, linalg, special  # noqa: E402
 from . import optim  # noqa: E402
 from . import utils, viz  # noqa: E402
 from . import func  # noqa: E402
+from . import distributed  # noqa: E402
 
 from .info import __array_namespace_info__  # noqa: E402
 from . import _wiring  # noqa: E402
@@ -47,7 +48,8 @@ __all__ = [
     "Tensor", "tensor", "asarray", "__array_namespace_info__", "e", "inf", "nan", "pi",
     "newaxis", "Function", "no_grad", "enable_grad",
     "set_grad_enabled", "is_grad_enabled", "set_backend", "use_backend", "current_backend",
-    "available_names", "BackendUnavailable", "autograd", "fft", "func", "linalg", "optim",
+    "available_names", "BackendUnavailable", "autograd", "distributed", "fft", "func", "linalg",
+    "optim",
     "special",
     "utils", "viz", "DType",
     "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",

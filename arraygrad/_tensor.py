@@ -460,6 +460,18 @@ def edge_of(t: Tensor):
     return None
 
 
+def common_backend(what: str, a, b):
+    """The backend of an operation on tensors of backends ``a`` and ``b``: the one that
+    takes the other in (a profile's ``takes_in``: Dask takes in NumPy), else an error."""
+    if a is b:
+        return a
+    if b.name in a.takes_in:
+        return a
+    if a.name in b.takes_in:
+        return b
+    raise mixed_backends(what, a, b)
+
+
 def mixed_backends(what: str, a, b) -> TypeError:
     return TypeError(f"{what}: cannot mix tensors of the {a.name!r} and {b.name!r} backends; "
                      f"move one with arraygrad.asarray(x.detach(), backend={a.name!r}) "

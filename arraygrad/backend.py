@@ -21,8 +21,8 @@ from contextvars import ContextVar
 import array_api_compat
 
 from . import dtypes as _dt
-from .backends import (HOST_COPY, OWNS_BUFFER, WRITES_IN_PLACE, adopt, profiles,
-                       random_array, write_into)
+from .backends import (EVALUATE_TOGETHER, HOST_COPY, LAYOUT, OWNS_BUFFER, WRITES_IN_PLACE,
+                       adopt, profiles, random_array, write_into)
 from .backends import seed  # noqa: F401  (arraygrad.manual_seed reaches it here)
 from .backends.adapters import install
 from .backends.namespace import RuleNamespace
@@ -45,6 +45,12 @@ class Backend:
         self.xp = xp
         self.profile = profile
         self.host_copy = HOST_COPY[profile["host_copy"]]
+        # A lazy backend: [arrays] -> [NumPy arrays], evaluated in one pass (else None).
+        self.evaluate_together = EVALUATE_TOGETHER.get(profile["host_copy"])
+        # The backends whose tensors this one takes in when they meet (profile
+        # ``takes_in``): Dask takes in NumPy, as Dask itself does.
+        self.takes_in = frozenset(profile.get("takes_in", ()))
+        self._layout = LAYOUT.get(profile.get("layout"))
         self.owns_buffer = OWNS_BUFFER[profile["mutation"]]
         # Whether an array's shape may hold NaN for a size not known yet (Tensor.shape).
         self.unknown_sizes = profile.get("unknown_sizes", False)
@@ -67,6 +73,8 @@ class Backend:
             writable=self.owns_buffer if self.profile["mutation"] in WRITES_IN_PLACE else None)
         ns.to_device = array_api_compat.to_device
         ns.write_into = write
+        if self._layout is not None:
+            ns.expand_to = self._expand_in_layout
         ns.special = BackendSpecial(ns, SpecialFunctions(self.name, xp, self.profile,
                                                           self.host_copy))
         if not self.profile.get("negative_step_slices", True):
@@ -75,6 +83,11 @@ class Backend:
         # fall short of the standard (see backends/adapters.py).
         install(ns, self.profile)
         return ns
+
+    def _expand_in_layout(self, g, shape, layout):
+        if layout is None or any(n != n for n in shape):  # unknown sizes: Dask's NaN
+            return self.xp.broadcast_to(g, shape)
+        return self._layout[1](g, shape, layout)
 
     def _refresh_dtypes(self) -> None:
         info = self.xp.__array_namespace_info__()
@@ -93,6 +106,16 @@ class Backend:
         self.default_index = self.from_native[defaults["indexing"]]
         self.complex_natives = frozenset(
             n for n, d in self.from_native.items() if d.kind == "complex floating")
+
+    def layout(self, array):
+        """How ``array`` is laid out beyond its shape (a profile's ``layout``: Dask's
+        chunks), or None."""
+        return None if self._layout is None else self._layout[0](array)
+
+    def take_in(self, array):
+        """An array of a backend named in ``takes_in`` as one of this backend (a Dask
+        array of one chunk around a NumPy array: nothing is copied or computed)."""
+        return self.xp.asarray(array)
 
     def native(self, dtype):
         """The backend's dtype object for an arraygrad dtype (or a backend dtype)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 from .. import backend as _backend_mod
 from .._refcount import measure, refs
 from .._tensor import Tensor, asarray, edge_of, mixed_backends
-from . import anomaly_mode
+from . import anomaly_mode, landing
 from .node import Node
 from .grad_mode import set_grad_enabled
 from .hooks import LEAF_HOOKS, run_leaf, run_node
@@ -34,7 +34,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         if not inputs:
             raise RuntimeError("backward() got an empty 'inputs' sequence")
     _run(roots, grads, backend, create_graph if retain_graph is None else retain_graph,
-         create_graph, inputs, capture=False)
+         create_graph, inputs, capture=False, root_tensors=tensors)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -48,7 +48,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise RuntimeError(f"element {i} of the inputs does not require grad")
     roots, grads, backend = _root_gradients(outputs, grad_outputs, create_graph)
     found = _run(roots, grads, backend, create_graph if retain_graph is None else retain_graph,
-                 create_graph, inputs, capture=True)
+                 create_graph, inputs, capture=True, root_tensors=outputs)
     result = []
     for i, t in enumerate(inputs):
         g = found.get(id(t))
@@ -217,7 +217,20 @@ def _add_into(buffers, vertex, nr, g):
         _ONE_OUTPUT[type(vertex)] = True
 
 
-def _run(roots, grads, backend, retain_graph, create_graph, inputs, capture):
+def _run(roots, grads, backend, retain_graph, create_graph, inputs, capture, root_tensors=()):
+    """Walk the graph from ``roots``; return the captured gradients (``capture``). A
+    gradient for a leaf of a backend that ``backend`` takes in (NumPy under Dask) is
+    deferred, and evaluated with the others at the end (see ``landing``)."""
+    token = landing.begin(backend)
+    try:
+        captured = _walk(roots, grads, backend, retain_graph, create_graph, inputs, capture)
+        landing.land(backend, _accumulate, captured, inputs, root_tensors, create_graph)
+    finally:
+        landing.end(token)
+    return captured
+
+
+def _walk(roots, grads, backend, retain_graph, create_graph, inputs, capture):
     xp = _GRAPH_NAMESPACE if create_graph else backend.ns
     deps = _dependencies(roots)
     buffers = {}
@@ -308,7 +321,11 @@ def _run(roots, grads, backend, retain_graph, create_graph, inputs, capture):
 
 def _accumulate(t, g, backend, create_graph):
     """Add ``g`` into ``t.grad``: the same grad tensor is kept and rebound to the sum,
-    except under ``create_graph``, where the sum is a new recorded tensor."""
+    except under ``create_graph``, where the sum is a new recorded tensor. A leaf of
+    another backend (taken in by ``backend``) gets it once evaluated (``landing``)."""
+    if t._backend is not backend:
+        landing.defer(t, g, backend, create_graph)
+        return
     old = t._grad
     if create_graph:
         if not isinstance(g, Tensor):

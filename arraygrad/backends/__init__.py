@@ -65,6 +65,28 @@ def profiles() -> dict[str, dict]:
 
 
 # How to make a host NumPy array from a backend array (profile field ``host_copy``).
+def _dask_compute(arrays):
+    import dask
+    return [np.asarray(a) for a in dask.compute(*arrays)]
+
+
+# How a lazy backend evaluates several arrays at once, sharing the work they have in
+# common (a loss and the gradients of its parameters: one pass over the data), keyed
+# like HOST_COPY; eager backends have no entry.
+EVALUATE_TOGETHER = {"compute": _dask_compute}
+
+def _dask_expand(g, shape, chunks):
+    import dask.array as da
+    return da.broadcast_to(g, shape, chunks=chunks)
+
+
+# A backend whose arrays have a layout beyond their shape (profile ``layout``): how to
+# read it from an array, and how to broadcast a gradient to an input's shape in that
+# layout. A reduction's gradient is its output's broadcast over the input: on Dask,
+# made in the input's chunks it fuses into the rules that consume it, where a broadcast
+# of one chunk would be computed whole and then split to meet them.
+LAYOUT = {"chunks": (lambda a: a.chunks, _dask_expand)}
+
 HOST_COPY = {
     "asarray": np.asarray,
     "dlpack": np.from_dlpack,

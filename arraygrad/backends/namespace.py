@@ -91,6 +91,11 @@ class RuleNamespace:
             return a  # the same unknown sizes (Dask's NaN, which equals nothing)
         return self.reshape(a, shape)
 
+    def expand_to(self, g, shape, layout):
+        """``broadcast_to(g, shape)``, laid out as ``layout`` (an input's ``x_layout``)
+        where the backend has layouts (Dask's chunks: see ``backends.LAYOUT``)."""
+        return self.broadcast_to(g, shape)
+
     def unbroadcast(self, g, shape, dtype):
         """Bring a gradient to its input's shape and dtype (the real part for a real
         input of a complex result)."""

@@ -38,6 +38,7 @@ _PY_SCALARS = (int, float, complex, bool)
 _ATTRS = {
     "shape": lambda a: tuple(a.shape),
     "dtype": None,  # the arraygrad dtype, looked up through the backend
+    "layout": None,  # how the backend lays it out beyond its shape (Dask's chunks), or None
     "device": lambda a: _tensor.array_api_compat.device(a),
 }
 
@@ -194,6 +195,8 @@ class Op:
                 if position < len(datas) else kwargs.get(key, default)
         if kind == "dtype":
             return lambda backend, datas, kwargs, out: backend.dtype_of(datas[key])
+        if kind == "layout":
+            return lambda backend, datas, kwargs, out: backend.layout(datas[key])
         attr = _ATTRS[kind]
         return lambda backend, datas, kwargs, out: attr(datas[key])
 
@@ -208,7 +211,7 @@ class Op:
                 args, kwargs = self._inputs_from_kwargs(args, kwargs)
         backend = None
         mask = 0
-        raw = False
+        raw = mixed = False
         datas = list(args)
         wants = self.wants_grad
         for i in range(n):
@@ -217,12 +220,18 @@ class Op:
                 if backend is None:
                     backend = a._backend
                 elif a._backend is not backend:
-                    raise _tensor.mixed_backends(self.name, backend, a._backend)
+                    backend = _tensor.common_backend(self.name, backend, a._backend)
+                    mixed = True
                 datas[i] = a._data
                 if a._requires_grad and (wants is True or wants[i]):
                     mask |= 1 << i
             elif a is not None and a.__class__ not in _PY_SCALARS:
                 raw = True
+        if mixed:  # Dask took NumPy tensors in: their arrays become Dask constants
+            for i in range(n):
+                a = args[i]
+                if isinstance(a, Tensor) and a._backend is not backend:
+                    datas[i] = backend.take_in(a._data)
         if raw or backend is None:
             backend, datas = self._take_in_raw(backend, args, datas, n)
         if self.variadic:
@@ -343,7 +352,8 @@ class Op:
             if position is not None and position < len(datas):
                 return datas[position]
             return kwargs.get(key, self.kwarg_defaults[key])
-        attr = (lambda d: backend.dtype_of(d)) if kind == "dtype" else _ATTRS[kind]
+        attr = backend.dtype_of if kind == "dtype" else backend.layout if kind == "layout" \
+            else _ATTRS[kind]
         return [attr(d) for d in datas[:n]]
 
     def _broadcast_meta(self, backend, plan, datas, out, n):

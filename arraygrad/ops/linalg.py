@@ -164,6 +164,8 @@ def _matmul_x2_rule(xp, g, x1, x2_shape):
         return g * x1
     if x1.ndim == 1:
         return xp.sum_to(xp.expand_dims(x1, axis=-1) * xp.expand_dims(g, axis=-2), x2_shape)
+    if len(x2_shape) == 1 and x1.ndim == 2:  # a matrix-vector product: x1^H g
+        return xp.matmul(xp.matrix_transpose(x1), g)
     if len(x2_shape) == 1:
         return xp.sum_to(
             xp.matmul(xp.matrix_transpose(x1), xp.expand_dims(g, axis=-1))[..., 0], x2_shape)

@@ -26,13 +26,16 @@ from ._axes import normalize_axis as _axis, index_at as _at
 from ._define import defop, dispatches
 
 
-def _sum_rule(xp, g, x_shape, x_dtype, axis, keepdims):
-    g = xp.broadcast_to(expand_reduced(xp, g, x_shape, axis, keepdims), x_shape)
+def _sum_rule(xp, g, x_shape, x_dtype, x_layout, axis, keepdims):
+    g = xp.expand_to(expand_reduced(xp, g, x_shape, axis, keepdims), x_shape, x_layout)
     return xp.unbroadcast(g, x_shape, x_dtype)
 
 
-def _mean_rule(xp, g, x_shape, x_dtype, axis, keepdims):
-    return _sum_rule(xp, g, x_shape, x_dtype, axis, keepdims) / builtins.max(count(x_shape, axis), 1)
+def _mean_rule(xp, g, x_shape, x_dtype, x_layout, axis, keepdims):
+    """The sum's rule on ``g / n``: the division on the reduced gradient, not on its
+    broadcast."""
+    n = builtins.max(count(x_shape, axis), 1)
+    return _sum_rule(xp, g / n, x_shape, x_dtype, x_layout, axis, keepdims)
 
 
 def _sum_forward(xp, x, /, *, axis=None, dtype=None, keepdims=False):
