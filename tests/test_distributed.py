@@ -30,6 +30,9 @@ sys.path.insert(0, str(ROOT))  # the example and the benchmark, imported as pack
 from benchmarks import distributed as bench  # noqa: E402
 from examples.distributed_logistic import make_data, train_lazy  # noqa: E402
 
+# One xdist worker runs this whole file (--dist loadgroup, pyproject.toml): one cluster.
+pytestmark = pytest.mark.xdist_group("local_cluster")
+
 ROWS, FEATURES, BLOCK_ROWS = 1000, 5, 125  # 8 row blocks
 RTOL = 1e-12
 
