@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 DEFAULT_BACKENDS = ("numpy", "array_api_strict", "torch", "jax", "dask", "cupy")
 DEFAULT_DTYPES = ("float64", "complex128")
+DEFAULT_EXAMPLES = 3
 # Where a run writes its report unless told (--report): an ignored folder, so that a
 # test run leaves the clone clean. The committed reports in conformance/reports/ are
 # written there on purpose (--report conformance/reports).
@@ -91,10 +92,12 @@ def _backend_state(name):
 
 
 def run(backends, dtypes, examples, *, registry=None, only=None, seed=0, progress=True,
-        out=sys.stdout, jobs=1, torch_device=""):
+        out=sys.stdout, jobs=1, torch_device="", every_backend=False):
     """The matrix: {function: {backend: Cell}}, the functions without a case, and the
     not-run reasons per backend. With ``jobs`` > 1 the functions are shared among that
-    many worker processes (each function's row is independent of the others)."""
+    many worker processes (each function's row is independent of the others). A
+    backend whose profile sets ``conformance_examples`` runs at most that many of the
+    ``examples`` unless ``every_backend``."""
     # Also without the jax backend: jax.vjp is a reference, and it computes in float32
     # unless asked for float64 first.
     _enable_jax_x64()
@@ -105,7 +108,7 @@ def run(backends, dtypes, examples, *, registry=None, only=None, seed=0, progres
     missing = sorted(set(registry) - set(CASES))
     names = [n for n in registry if n in CASES and (not only or n in only)]
     not_run = {b: _backend_state(b) for b in backends}
-    task = (backends, not_run, dtypes, examples, seed)
+    task = (backends, not_run, dtypes, examples, seed, every_backend)
     if jobs > 1 and len(names) > jobs:
         # Spawned, not forked: JAX and torch run threads that a fork would copy mid-flight.
         pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
@@ -141,9 +144,14 @@ def _row(name, task):
     from . import check, draws
     from .cases import CASES, JAX_SKIPPED, KNOWN_BUGS
 
-    backends, not_run, dtypes, examples, seed = task
+    backends, not_run, dtypes, examples, seed, every_backend = task
     live = [b for b in backends if not_run[b] is None]
     profiles = {b: ag.backend.get_backend(b).profile for b in live}
+    # The examples each backend runs: all, or for a capped backend a rotating choice (by
+    # the function's name), so that across functions it meets every edge shape too.
+    offset = zlib.crc32(name.encode()) % max(examples, 1)
+    runs_on = {b: {(offset + j) % examples for j in range(
+        examples if every_backend else examples_on(profiles[b], examples))} for b in live}
     have_torch = importlib.util.find_spec("torch") is not None
     have_jax = importlib.util.find_spec("jax") is not None
     case = CASES[name]
@@ -201,6 +209,8 @@ def _row(name, task):
             numpy_grads = None
             order = sorted(active, key=lambda b: b != "numpy")
             for b in order:
+                if k not in runs_on[b]:
+                    continue
                 try:
                     results, grads = check.check_example(
                         case, b, dtype, ref, None if b == "numpy" else numpy_grads,
@@ -243,6 +253,14 @@ def _row(name, task):
     return row, time.perf_counter() - t0
 
 
+def examples_on(profile, examples: int) -> int:
+    """How many of ``examples`` a backend runs by default: its profile's
+    ``conformance_examples`` caps it (a JAX or Dask call costs a compilation or a graph,
+    so the default run checks one example there, which one rotating with the function;
+    ``--examples N`` checks N on all)."""
+    return min(examples, profile.get("conformance_examples", examples))
+
+
 def summary(matrix, backends):
     counts = {b: {"pass": 0, "FAIL": 0, "known bug": 0, "n/a": 0, "not run": 0}
               for b in backends}
@@ -250,6 +268,20 @@ def summary(matrix, backends):
         for b in backends:
             counts[b][row[b].status] += 1
     return counts
+
+
+def _examples_text(backends, not_run, examples, every_backend) -> str:
+    """``3`` or ``3 (1 on jax, dask)``: how many examples each backend ran."""
+    if every_backend:
+        return str(examples)
+    import arraygrad as ag
+    capped = {}
+    for b in backends:
+        if not_run[b] is None:
+            n = examples_on(ag.backend.get_backend(b).profile, examples)
+            if n != examples:
+                capped.setdefault(n, []).append(b)
+    return str(examples) + "".join(f" ({n} on {', '.join(bs)})" for n, bs in capped.items())
 
 
 def to_markdown(matrix, missing, backends, dtypes, examples, elapsed, title):
@@ -307,9 +339,9 @@ def main(argv=None, *, registry=None):
     p.add_argument("--backends", default=",".join(DEFAULT_BACKENDS))
     p.add_argument("--dtypes", default=",".join(DEFAULT_DTYPES),
                    help="complex dtypes run only the functions defined on complex inputs")
-    p.add_argument("--examples", type=int, default=3,
-                   help="examples per function and dtype (the first 3 are the ordinary, "
-                        "0-d/broadcasting and empty shapes)")
+    p.add_argument("--examples", type=int, default=None,
+                   help="examples per function and dtype on every backend (default: 3, "
+                        "capped by a profile's conformance_examples: 1 on JAX and Dask)")
     p.add_argument("--only", default="", help="comma-separated function names")
     p.add_argument("--report", default=REPORT_DIR, help="directory for the Markdown and HTML")
     p.add_argument("--name", default="cpu", help="report file name, without extension")
@@ -331,11 +363,15 @@ def main(argv=None, *, registry=None):
         import torch
         torch.set_default_device(a.torch_device)
     t0 = time.perf_counter()
-    matrix, missing, not_run = run(backends, dtypes, a.examples, registry=registry,
+    examples = DEFAULT_EXAMPLES if a.examples is None else a.examples
+    matrix, missing, not_run = run(backends, dtypes, examples, registry=registry,
                                    only=only, seed=a.seed, progress=not a.quiet, jobs=a.jobs,
-                                   torch_device=a.torch_device)
+                                   torch_device=a.torch_device,
+                                   every_backend=a.examples is not None)
     elapsed = time.perf_counter() - t0
-    md = to_markdown(matrix, missing, backends, dtypes, a.examples, elapsed, a.name)
+    md = to_markdown(matrix, missing, backends, dtypes,
+                     _examples_text(backends, not_run, examples, a.examples is not None),
+                     elapsed, a.name)
     os.makedirs(a.report, exist_ok=True)
     with open(os.path.join(a.report, f"{a.name}.md"), "w") as f:
         f.write(md)

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -55,3 +57,17 @@ def test_a_function_without_a_case_fails_the_suite(tmp_path, capsys):
     assert rc != 0
     assert "frobnicate" in out
     assert "frobnicate" in (tmp_path / "cpu.md").read_text()
+
+
+def test_lazy_backends_run_one_example_unless_every_backend_is_asked():
+    """The default run caps JAX and Dask at their profile's ``conformance_examples``;
+    ``--examples N`` (``every_backend``) runs N everywhere."""
+    from conformance.runner import run
+    pytest.importorskip("dask")
+    backends = ["numpy", "dask"]
+    capped, _, _ = run(backends, ["float64"], 3, only={"sin"}, progress=False)
+    assert (capped["sin"]["numpy"].examples, capped["sin"]["dask"].examples) == (3, 1)
+    full, _, _ = run(backends, ["float64"], 3, only={"sin"}, progress=False,
+                     every_backend=True)
+    assert (full["sin"]["numpy"].examples, full["sin"]["dask"].examples) == (3, 3)
+    assert all(row[b].status == "pass" for row in (capped["sin"], full["sin"]) for b in backends)
