@@ -38,9 +38,14 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=False, materialize_grads=False):
+         allow_unused=False, materialize_grads=False, is_grads_batched=False):
     """The gradients of ``outputs`` with respect to ``inputs``, returned rather than
-    accumulated into ``.grad``."""
+    accumulated into ``.grad``. With ``is_grads_batched``, each of ``grad_outputs`` has
+    a leading batch axis, and each gradient gets one too: a vector-Jacobian product per
+    row (PyTorch vectorises them with vmap; here they run one after another)."""
+    if is_grads_batched:
+        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph,
+                             allow_unused, materialize_grads)
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
     for i, t in enumerate(inputs):
@@ -63,6 +68,26 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             g = Tensor._wrap(g, t._backend)
         result.append(g)
     return tuple(result)
+
+
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                  materialize_grads):
+    grad_outputs = _as_tuple(grad_outputs)
+    if not grad_outputs:
+        raise RuntimeError("is_grads_batched=True needs grad_outputs with a batch axis")
+    sizes = {g.shape[0] if g.ndim else None for g in grad_outputs}
+    if len(sizes) != 1 or None in sizes or 0 in sizes:
+        raise RuntimeError("is_grads_batched=True: every grad_output needs the same "
+                           f"non-empty leading batch axis, got shapes "
+                           f"{[tuple(g.shape) for g in grad_outputs]}")
+    (n,) = sizes
+    keep = create_graph if retain_graph is None else retain_graph
+    rows = [grad(outputs, inputs, [g[k] for g in grad_outputs],
+                 retain_graph=True if k < n - 1 else keep, create_graph=create_graph,
+                 allow_unused=allow_unused, materialize_grads=materialize_grads)
+            for k in range(n)]
+    return tuple(None if row[0] is None else _GRAPH_NAMESPACE.stack(list(row))
+                 for row in zip(*rows))
 
 
 def _as_tuple(value) -> tuple:

@@ -16,6 +16,8 @@ cycle and every graph is freed by reference counting alone.
 """
 from __future__ import annotations
 
+import weakref
+
 from .._tensor import Tensor
 from ..backend import backend_of_array
 from . import anomaly_mode
@@ -84,6 +86,13 @@ class Node:
         return f"<{type(self).__name__} object at {id(self):#x}>"
 
     @property
+    def metadata(self) -> dict:
+        """A dict for the user's own notes about this node (PyTorch's
+        ``Node.metadata``), kept beside the node rather than in it: most nodes never
+        have one, and a slot would cost every node its size."""
+        return _METADATA.setdefault(self, {})
+
+    @property
     def next_functions(self) -> tuple:
         """PyTorch's view of the edges: ``(node, output_nr)`` pairs, with leaves shown
         as ``AccumulateGrad`` and inputs that need no gradient as ``(None, 0)``."""
@@ -112,6 +121,10 @@ class Node:
         ``retain_graph``); a second backward then raises ``SECOND_BACKWARD``."""
         if self._saved:
             self._saved = FREED
+
+
+# Node -> its metadata dict, for the nodes that were asked for one.
+_METADATA: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 class AccumulateGrad:
