@@ -624,7 +624,7 @@ def test_mixed_backend_advice_moves_a_tensor(backend):
     x = to_tensor(a, requires_grad=True)
     with ag.use_backend("numpy"):
         other = ag.asarray([[1.0, 2.0], [3.0, 4.0]])
-    if backend.name != "numpy":
+    if backend.name not in ("numpy", "dask"):  # Dask takes NumPy in (test_mixing.py)
         with pytest.raises(TypeError, match=r"arraygrad\.asarray\(x\.detach\(\), backend="):
             x * other
     moved = ag.asarray(other.detach(), backend=backend.name)

@@ -76,8 +76,14 @@ def _dask_compute(arrays):
 EVALUATE_TOGETHER = {"compute": _dask_compute}
 
 def _dask_expand(g, shape, chunks):
+    """``g`` broadcast to ``shape``: the new and the size-1 axes in ``chunks`` (the
+    input's), the others in ``g``'s own (Dask cannot rechunk while broadcasting)."""
     import dask.array as da
-    return da.broadcast_to(g, shape, chunks=chunks)
+    g = da.asarray(g)
+    lead = len(shape) - g.ndim
+    wanted = tuple(chunks[i] if i < lead or g.shape[i - lead] == 1 else g.chunks[i - lead]
+                   for i in range(len(shape)))
+    return da.broadcast_to(g, shape, chunks=wanted)
 
 
 # A backend whose arrays have a layout beyond their shape (profile ``layout``): how to
