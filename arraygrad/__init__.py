@@ -6,7 +6,8 @@ differentiable. The arrays underneath come from the configured backend (NumPy by
 default; see ``set_backend``).
 """
 from . import dtypes as _dtypes
-from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (Function, enable_grad, inference_mode, is_grad_enabled,
+                       is_inference_mode_enabled, no_grad, set_grad_enabled)
 from .backend import BackendUnavailable, available_names, set_backend, use_backend
 from .backend import current as current_backend
 from .dtypes import (DType, bool, complex64, complex128, float32, float64, int8, int16,
@@ -22,6 +23,10 @@ from . import optim  # noqa: E402
 from . import utils, viz  # noqa: E402
 from . import func  # noqa: E402
 from . import distributed  # noqa: E402
+# torch.autograd.functional's place: built on func, above autograd, so handed down here.
+from . import autograd_functional as _autograd_functional  # noqa: E402
+autograd.functional = _autograd_functional
+_sys.modules["arraygrad.autograd.functional"] = _autograd_functional
 
 from .info import __array_namespace_info__  # noqa: E402
 from . import _wiring  # noqa: E402
@@ -46,7 +51,8 @@ short = _dtypes.int16
 
 __all__ = [
     "Tensor", "tensor", "asarray", "__array_namespace_info__", "e", "inf", "nan", "pi",
-    "newaxis", "Function", "no_grad", "enable_grad",
+    "newaxis", "Function", "no_grad", "enable_grad", "inference_mode",
+    "is_inference_mode_enabled",
     "set_grad_enabled", "is_grad_enabled", "set_backend", "use_backend", "current_backend",
     "available_names", "BackendUnavailable", "autograd", "distributed", "fft", "func", "linalg",
     "optim",

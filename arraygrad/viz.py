@@ -146,13 +146,18 @@ class _Drawing:
                 self.edge(value, node, dashed=True)
 
 
+# What the ctx of every Function carries (not the user's own attributes).
+_CTX_OWN = frozenset({"needs_input_grad", "materialize_grads"})
+
+
 def _kept(node):
     """What ``node`` keeps for backward: ([(name, array)], [(name, Python value)]), the
     arrays None once backward has freed them."""
     freed = node._saved is FREED
     arrays, attrs = [], []
     if isinstance(node, CustomNode):
-        attrs = [(k, v) for k, v in vars(node.ctx).items() if not k.startswith("_")]
+        attrs = [(k, v) for k, v in vars(node.ctx).items()
+                 if not k.startswith("_") and k not in _CTX_OWN]
         if not freed:
             arrays = [(f"saved_tensors[{k}]", data) for k, data in enumerate(node._saved)]
     elif isinstance(node, OpNode) and not freed:

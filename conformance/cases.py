@@ -481,3 +481,5 @@ KNOWN_BUGS: dict = {}
 
 # The special functions (``arraygrad.special``) register their cases from their own module.
 from . import cases_special  # noqa: E402,F401
+# So do PyTorch's names (``cat``, ``softmax``, ``gather``, …).
+from . import cases_composed  # noqa: E402,F401

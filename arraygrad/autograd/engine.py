@@ -62,8 +62,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 g = Tensor._wrap(t._backend.xp.zeros_like(t._data), t._backend)
             elif not allow_unused:
                 raise RuntimeError(
-                    f"One of the differentiated Tensors (input {i}) appears to not have been "
-                    "used in the graph. Set allow_unused=True if this is the desired behavior.")
+                    f"The differentiated Tensor at index {i} appears to not have been used "
+                    "in the graph. Set allow_unused=True if this is the desired behavior.")
         elif not isinstance(g, Tensor):
             g = Tensor._wrap(g, t._backend)
         result.append(g)
@@ -82,7 +82,7 @@ def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, all
                            f"{[tuple(g.shape) for g in grad_outputs]}")
     (n,) = sizes
     keep = create_graph if retain_graph is None else retain_graph
-    rows = [grad(outputs, inputs, [g[k] for g in grad_outputs],
+    rows = [grad(outputs, inputs, [g[k, ...] for g in grad_outputs],
                  retain_graph=True if k < n - 1 else keep, create_graph=create_graph,
                  allow_unused=allow_unused, materialize_grads=materialize_grads)
             for k in range(n)]

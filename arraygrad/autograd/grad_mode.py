@@ -3,6 +3,14 @@
 The mode lives in a ContextVar, so it is per thread and per asyncio task: a
 ``no_grad()`` block in one task never turns recording off in another.
 
+``inference_mode()`` is ``no_grad()`` plus a flag that ``is_inference_mode_enabled()``
+reads, with PyTorch's settings of both (``inference_mode(False)`` turns recording on).
+PyTorch's inference mode also makes "inference tensors", which skip the bookkeeping of
+version counters and views and may never enter a recorded graph later; arraygrad's
+tensors have no such kind, so a tensor made under ``inference_mode`` is an ordinary
+tensor made under ``no_grad``, usable in autograd afterwards, and ``enable_grad()``
+inside the block records again (PyTorch records nothing there).
+
 One ``no_grad()`` (or ``enable_grad()``, ``set_grad_enabled(...)``) object may be shared
 by several threads or tasks whose blocks overlap, as in PyTorch (see ``_tokens``).
 """
@@ -15,10 +23,12 @@ from contextvars import ContextVar
 from ._tokens import reset_own
 
 _enabled: ContextVar[bool] = ContextVar("arraygrad_grad_enabled", default=True)
+_inference: ContextVar[bool] = ContextVar("arraygrad_inference_mode", default=False)
 
 # The hot path reads this bound method directly.
 is_grad_enabled = _enabled.get
 _reset = _enabled.reset
+is_inference_mode_enabled = _inference.get
 
 
 class _GradMode:
@@ -39,8 +49,16 @@ class _GradMode:
         reset_own(_enabled, self._tokens)
         return False
 
+    def _set(self):
+        """Set the mode in the current context; what ``_restore`` takes to undo it."""
+        return _enabled.set(self._mode)
+
+    @staticmethod
+    def _restore(token) -> None:
+        _enabled.reset(token)
+
     def __call__(self, fn):
-        mode = self._mode
+        set_mode, restore = self._set, self._restore
 
         if inspect.isgeneratorfunction(fn):
             @functools.wraps(fn)
@@ -49,13 +67,13 @@ class _GradMode:
                 gen = fn(*args, **kwargs)
                 resume, value = gen.send, None
                 while True:
-                    token = _enabled.set(mode)
+                    token = set_mode()
                     try:
                         item = resume(value)
                     except StopIteration as stop:
                         return stop.value
                     finally:
-                        _enabled.reset(token)
+                        restore(token)
                     try:
                         value = yield item
                         resume = gen.send
@@ -69,20 +87,20 @@ class _GradMode:
         if inspect.iscoroutinefunction(fn):
             @functools.wraps(fn)
             async def coroutine(*args, **kwargs):
-                token = _enabled.set(mode)
+                token = set_mode()
                 try:
                     return await fn(*args, **kwargs)
                 finally:
-                    _enabled.reset(token)
+                    restore(token)
             return coroutine
 
         @functools.wraps(fn)
         def function(*args, **kwargs):
-            token = _enabled.set(mode)
+            token = set_mode()
             try:
                 return fn(*args, **kwargs)
             finally:
-                _enabled.reset(token)
+                restore(token)
         return function
 
 
@@ -129,3 +147,43 @@ class set_grad_enabled(_GradMode):
         if token is not None:
             _reset(token)
         return super().__call__(fn)
+
+
+class inference_mode(_GradMode):
+    """``no_grad`` that ``is_inference_mode_enabled()`` reports (see the module's
+    docstring for what PyTorch's does beyond it): ``with inference_mode():``,
+    ``@inference_mode()`` or ``@inference_mode``. ``inference_mode(False)`` leaves
+    inference mode and turns recording on, as PyTorch's does."""
+
+    __slots__ = ("_mode", "_flag_tokens")
+
+    def __new__(cls, mode=True):
+        if isinstance(mode, bool):
+            return super().__new__(cls)
+        if callable(mode):  # @inference_mode, without parentheses
+            return cls()(mode)
+        raise TypeError(f"inference_mode() takes a bool, not {type(mode).__name__}")
+
+    def __init__(self, mode: bool = True):
+        self._tokens = []
+        self._flag_tokens = []
+        self._mode = not mode  # the grad mode it sets
+
+    def __enter__(self):
+        self._tokens.append(_enabled.set(self._mode))
+        self._flag_tokens.append(_inference.set(not self._mode))
+        return self
+
+    def __exit__(self, *exc):
+        reset_own(_inference, self._flag_tokens)
+        reset_own(_enabled, self._tokens)
+        return False
+
+    def _set(self):
+        return _enabled.set(self._mode), _inference.set(not self._mode)
+
+    @staticmethod
+    def _restore(tokens) -> None:
+        grad, flag = tokens
+        _inference.reset(flag)
+        _enabled.reset(grad)

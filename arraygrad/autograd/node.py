@@ -136,7 +136,7 @@ class AccumulateGrad:
         self.variable = variable
 
     def name(self) -> str:
-        return "AccumulateGrad"
+        return "torch::autograd::AccumulateGrad"  # as PyTorch names it
 
     @property
     def next_functions(self) -> tuple:
@@ -391,7 +391,10 @@ class CustomNode(Node):
             result = self.function.backward(self.ctx, *wrapped)
         if not isinstance(result, tuple):
             result = (result,)
-        if len(result) != len(self._next):
+        n = len(self._next)
+        if len(result) > n and all(g is None for g in result[n:]):
+            result = result[:n]  # PyTorch accepts None for arguments the call left out
+        if len(result) != n:
             raise RuntimeError(
                 f"function {self.function.__name__}.backward returned {len(result)} gradients, "
                 f"but forward took {len(self._next)} inputs")
