@@ -274,13 +274,14 @@ def fd_excess(grads, ref, dtype) -> float:
 
 
 def check_example(case, backend_name, dtype, ref, numpy_grads, torch_grads, profile,
-                  jax_grads=None):
-    """The checks of one example on one backend: ([(check, excess, detail)], gradients)."""
+                  jax_grads=None, *, second_order=True):
+    """The checks of one example on one backend: ([(check, excess, detail)], gradients);
+    the Hessian-vector product only if ``second_order``."""
     low = dtype in ("float32", "complex64")
     rtol, atol = tolerance(profile, dtype)
     results = []
     with backend(backend_name):
-        want_hvp = ref.hvp is not None
+        want_hvp = ref.hvp is not None and second_order
         _, grads, hv = run_vjp(case, ref.args, ref.wrt, lambda _: ref.v, dtype,
                                hvp_dirs=ref.hvp[:2] if want_hvp else None)
     # 1. finite differences

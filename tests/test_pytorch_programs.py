@@ -20,11 +20,6 @@ torch = pytest.importorskip("torch")
 
 PROGRAMS = programs()
 
-# torch.autograd.functional.jacobian(vectorize=True) runs torch.jit.script inside
-# PyTorch itself, which warns that it is deprecated: not ours to fix.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:`torch.jit.script` is deprecated:DeprecationWarning")
-
 
 @functools.lru_cache(maxsize=None)
 def pytorch_result(name: str):

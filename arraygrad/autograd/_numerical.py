@@ -45,11 +45,13 @@ def _quotient(plus, minus, width):
 
 
 def unit(like, k):
-    """The k-th unit array (flat order) with ``like``'s shape, dtype and device."""
+    """The k-th unit array (flat order) with ``like``'s shape, dtype, device and
+    backend (made from ``zeros_like``: a creation function such as ``arange`` would use
+    the current backend, which need not be ``like``'s)."""
     xp = like.__array_namespace__()  # arraygrad's, reached through the array
-    n = math.prod(like.shape)
-    hot = xp.arange(n, device=like.device) == k
-    return xp.reshape(xp.astype(hot, like.dtype), like.shape)
+    flat = xp.reshape(xp.zeros_like(like), (-1,))
+    flat[k] = 1
+    return xp.reshape(flat, like.shape)
 
 
 def jacobian_columns(f, x, eps):
