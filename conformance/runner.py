@@ -92,12 +92,13 @@ def _backend_state(name):
 
 
 def run(backends, dtypes, examples, *, registry=None, only=None, seed=0, progress=True,
-        out=sys.stdout, jobs=1, torch_device="", every_backend=False):
+        out=sys.stdout, jobs=1, torch_device="", every_backend=False, first_order=False):
     """The matrix: {function: {backend: Cell}}, the functions without a case, and the
     not-run reasons per backend. With ``jobs`` > 1 the functions are shared among that
     many worker processes (each function's row is independent of the others). A
     backend whose profile sets ``conformance_examples`` runs at most that many of the
-    ``examples`` unless ``every_backend``."""
+    ``examples`` unless ``every_backend``; ``first_order`` leaves out every
+    second-derivative check."""
     # Also without the jax backend: jax.vjp is a reference, and it computes in float32
     # unless asked for float64 first.
     _enable_jax_x64()
@@ -108,7 +109,7 @@ def run(backends, dtypes, examples, *, registry=None, only=None, seed=0, progres
     missing = sorted(set(registry) - set(CASES))
     names = [n for n in registry if n in CASES and (not only or n in only)]
     not_run = {b: _backend_state(b) for b in backends}
-    task = (backends, not_run, dtypes, examples, seed, every_backend)
+    task = (backends, not_run, dtypes, examples, seed, every_backend, first_order)
     if jobs > 1 and len(names) > jobs:
         # Spawned, not forked: JAX and torch run threads that a fork would copy mid-flight.
         pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
@@ -144,7 +145,7 @@ def _row(name, task):
     from . import check, draws
     from .cases import CASES, JAX_SKIPPED, KNOWN_BUGS
 
-    backends, not_run, dtypes, examples, seed, every_backend = task
+    backends, not_run, dtypes, examples, seed, every_backend, first_order = task
     live = [b for b in backends if not_run[b] is None]
     profiles = {b: ag.backend.get_backend(b).profile for b in live}
     # The examples each backend runs: all, or for a capped backend a rotating choice (by
@@ -154,8 +155,8 @@ def _row(name, task):
         examples if every_backend else examples_on(profiles[b], examples))} for b in live}
     # Second derivatives everywhere, but by default not where the profile says they cost
     # too much (JAX: compiling the create_graph backward's operations, 60% of its time).
-    second_order = {b: every_backend or profiles[b].get("conformance_second_order", True)
-                    for b in live}
+    second_order = {b: not first_order and (
+        every_backend or profiles[b].get("conformance_second_order", True)) for b in live}
     have_torch = importlib.util.find_spec("torch") is not None
     have_jax = importlib.util.find_spec("jax") is not None
     case = CASES[name]
@@ -355,6 +356,9 @@ def main(argv=None, *, registry=None):
                    help="examples per function and dtype on every backend (default: 3, "
                         "capped by a profile's conformance_examples: 1 on JAX and Dask)")
     p.add_argument("--only", default="", help="comma-separated function names")
+    p.add_argument("--first-order", action="store_true",
+                   help="leave out the second-derivative checks (the test run's single-"
+                        "precision pass: its finite differences of gradients are coarse)")
     p.add_argument("--report", default=REPORT_DIR, help="directory for the Markdown and HTML")
     p.add_argument("--name", default="cpu", help="report file name, without extension")
     p.add_argument("--seed", type=int, default=0)
@@ -379,10 +383,12 @@ def main(argv=None, *, registry=None):
     matrix, missing, not_run = run(backends, dtypes, examples, registry=registry,
                                    only=only, seed=a.seed, progress=not a.quiet, jobs=a.jobs,
                                    torch_device=a.torch_device,
-                                   every_backend=a.examples is not None)
+                                   every_backend=a.examples is not None,
+                                   first_order=a.first_order)
     elapsed = time.perf_counter() - t0
     md = to_markdown(matrix, missing, backends, dtypes,
-                     _examples_text(backends, not_run, examples, a.examples is not None),
+                     _examples_text(backends, not_run, examples, a.examples is not None)
+                     + ("; first derivatives only" if a.first_order else ""),
                      elapsed, a.name)
     os.makedirs(a.report, exist_ok=True)
     with open(os.path.join(a.report, f"{a.name}.md"), "w") as f:
