@@ -154,7 +154,7 @@ def _row(name, task):
     runs_on = {b: {(offset + j) % examples for j in range(
         examples if every_backend else examples_on(profiles[b], examples))} for b in live}
     # Second derivatives everywhere, but by default not where the profile says they cost
-    # too much (JAX: compiling the create_graph backward's operations, 60% of its time).
+    # too much (JAX: compiling the create_graph backward's operations; Dask: graphs of graphs).
     second_order = {b: not first_order and (
         every_backend or profiles[b].get("conformance_second_order", True)) for b in live}
     have_torch = importlib.util.find_spec("torch") is not None

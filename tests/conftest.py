@@ -50,7 +50,7 @@ BACKENDS = _usable()
 # 2 cores, the JAX cases took 64% and the Dask cases 18% of the suite's test time. Every
 # differentiable function is still checked on them by ``python -m conformance``;
 # ``--every-case`` runs all cases.
-SAMPLED = {"jax": 6, "dask": 3}
+SAMPLED = {"jax": 8, "dask": 3}
 
 
 def pytest_addoption(parser):
