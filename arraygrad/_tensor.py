@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import operator
 import warnings
+import weakref
 
 import array_api_compat
 
@@ -407,6 +408,20 @@ class Tensor:
         tensor, no user reference)."""
         return refs(self._data) <= _PRIVATE_DATA_REFS
 
+    @property
+    def _version(self) -> int:
+        """How many in-place writes this tensor has had (PyTorch's version counter:
+        ``x += 1``, ``x[k] = v``, ``x.add_(1)`` each count one)."""
+        entry = _VERSIONS.get(id(self))
+        return 0 if entry is None else entry[1]
+
+    def _bump_version(self) -> None:
+        key = id(self)
+        entry = _VERSIONS.get(key)
+        if entry is None:  # forgotten when the tensor goes (the weak reference's callback)
+            entry = _VERSIONS[key] = [weakref.ref(self, lambda _, k=key: _VERSIONS.pop(k, None)), 0]
+        entry[1] += 1
+
     def _rebind(self, result: "Tensor") -> None:
         """Become ``result``: its data and its place in the graph."""
         self._data = result._data
@@ -416,6 +431,12 @@ class Tensor:
 
 
 _new = object.__new__
+
+# id(tensor) -> [weak reference, version], for the tensors written in place: kept beside
+# the tensors, not in a slot, so that making a tensor (the hot path) costs nothing more.
+# Keyed by id, not by the tensor (a WeakKeyDictionary compares keys with ==, which is
+# element-wise on tensors); an entry goes when its tensor does.
+_VERSIONS: dict = {}
 
 
 class _Slot:

@@ -319,7 +319,6 @@ def test_in_place_keeps_shape_and_dtype(numpy_backend):
     assert y32.dtype == ag.float32 and y32.tolist() == [3.0, 3.0]
 
 
-@pytest.mark.xfail(strict=True, reason="needs Tensor._version (lead: _tensor.py)")
 def test_version_counter_counts_in_place_writes(numpy_backend):
     x = ag.ones(3, dtype=ag.float64)
     versions = [x._version]
@@ -328,6 +327,10 @@ def test_version_counter_counts_in_place_writes(numpy_backend):
         write()
         versions.append(x._version)
     assert versions == [0, 1, 2, 3, 4]
+    from arraygrad._tensor import _VERSIONS
+    key = id(x)
+    del x  # the count is kept beside the tensor, and goes with it
+    assert key not in _VERSIONS
 
 
 # -- inference_mode ------------------------------------------------------------------

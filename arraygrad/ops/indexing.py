@@ -251,6 +251,7 @@ def _setitem(x, key, value) -> None:
             x._data = backend.ns.write_into(x._data, key, raw)
         else:
             x._data = _index_put(x, value, key)._data
+        x._bump_version()
         return
     if x.grad_fn is None and x._requires_grad:
         raise RuntimeError("a leaf Variable that requires grad is being used in an "
@@ -258,6 +259,7 @@ def _setitem(x, key, value) -> None:
     if not isinstance(value, Tensor):
         value = _tensor.asarray(value, dtype=x.dtype, backend=backend)
     x._rebind(_index_put(x, value, key))
+    x._bump_version()
 
 
 def _negative_steps(key) -> bool:

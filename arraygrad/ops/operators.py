@@ -101,11 +101,13 @@ def _inplace(self, fn, other):
             self._data = new
         else:
             self._data = _fit_inplace(self, fn(self, other), fn)._data
+        self._bump_version()
         return self
     if self.grad_fn is None and self._requires_grad:
         raise RuntimeError("a leaf Variable that requires grad is being used in an "
                            "in-place operation.")
     self._rebind(_fit_inplace(self, fn(self, other), fn))
+    self._bump_version()
     return self
 
 

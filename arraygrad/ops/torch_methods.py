@@ -72,6 +72,7 @@ def _write_into(self, fn, args, kwargs):
         self._rebind(result)
     else:  # the graph is not told, as for any write under no_grad
         self._data = result._data
+    self._bump_version()
     return self
 
 

@@ -1,7 +1,6 @@
 """Programs after PyTorch's note "Autograd mechanics"."""
 from __future__ import annotations
 
-from . import needs
 
 
 def requires_grad_propagation(torch):
@@ -83,7 +82,6 @@ def inplace_on_leaf(torch):
             "requires_grad": x.requires_grad}
 
 
-@needs("Tensor._version, bumped by every in-place write (lead: _tensor.py)")
 def version_counter(torch):
     """"In-place correctness checks": every tensor keeps a version counter, which each
     in-place write increments."""
