@@ -167,3 +167,24 @@ def test_grads_batched_gives_one_vector_jacobian_product_per_row():
         out.append(np.asarray(g.detach()))
     assert got[0].shape == (3, 2, 3)
     np.testing.assert_allclose(got[0], want[0])
+
+
+@pytest.mark.parametrize("mode", ["all", "any"])
+def test_multi_grad_hook_fires_once_per_backward_as_in_torch(mode):
+    """Mode "all": once, after every gradient (None for a tensor not reached); mode
+    "any": once, with the first gradient."""
+    seen = {}
+    for lib in (torch, ag):
+        a = _tensor(lib, [1.0, 2.0], requires_grad=True)
+        b = _tensor(lib, [3.0], requires_grad=True)
+        c = _tensor(lib, [4.0], requires_grad=True)
+        calls = []
+        record = (lambda grads: calls.append([None if g is None else g.tolist() for g in grads])) \
+            if mode == "all" else (lambda grad: calls.append(grad.tolist()))
+        handle = lib.autograd.graph.register_multi_grad_hook((a, b, c), record, mode=mode)
+        ((a * 2).sum() + (b * 3).sum()).backward()   # c is not reached
+        (b * 5).sum().backward()                      # only b
+        handle.remove()
+        (a * 7).sum().backward()                      # removed: nothing
+        seen[lib.__name__] = calls
+    assert seen["arraygrad"] == seen["torch"]

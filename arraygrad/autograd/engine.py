@@ -20,7 +20,7 @@ from .._tensor import Tensor, asarray, edge_of, mixed_backends
 from . import anomaly_mode, landing
 from .node import Node
 from .grad_mode import set_grad_enabled
-from .hooks import LEAF_HOOKS, run_leaf, run_node
+from .hooks import LEAF_HOOKS, begin_backward, end_backward, run_leaf, run_node
 
 IMPLICIT_NON_SCALAR = "grad can be implicitly created only for scalar outputs"
 
@@ -246,12 +246,15 @@ def _run(roots, grads, backend, retain_graph, create_graph, inputs, capture, roo
     """Walk the graph from ``roots``; return the captured gradients (``capture``). A
     gradient for a leaf of a backend that ``backend`` takes in (NumPy under Dask) is
     deferred, and evaluated with the others at the end (see ``landing``)."""
-    token = landing.begin(backend)
+    token, queue = landing.begin(backend), begin_backward()
+    finished = False
     try:
         captured = _walk(roots, grads, backend, retain_graph, create_graph, inputs, capture)
         landing.land(backend, _accumulate, captured, inputs, root_tensors, create_graph)
+        finished = True
     finally:
         landing.end(token)
+        end_backward(queue, finished)  # then the multi-grad hooks run
     return captured
 
 

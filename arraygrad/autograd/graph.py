@@ -101,3 +101,9 @@ def _unpack(value):
     if type(value) in (list, tuple):  # see pack_value
         return type(value)(_unpack(v) for v in value)
     return value
+
+
+# torch.autograd.graph's other public name, kept with the other backward hooks.
+from .hooks import register_multi_grad_hook  # noqa: E402,F401
+
+__all__ = ["register_multi_grad_hook", "saved_tensors_hooks"]

@@ -7,6 +7,9 @@
   the leaf dies.
 * ``Tensor.register_post_accumulate_grad_hook(fn)`` (leaves): ``fn(tensor)`` runs after
   the gradient has been added into ``tensor.grad``.
+* ``register_multi_grad_hook(tensors, fn, mode="all")``: ``fn(grads)`` once per
+  backward, after the gradients of all of ``tensors`` that it reaches are computed
+  (``None`` for the others); ``mode="any"``: ``fn(grad)`` with the first of them.
 * ``grad_fn.register_prehook(fn)``: ``fn(grad_outputs)`` before the node runs, may
   return replacement ``grad_outputs``; ``grad_fn.register_hook(fn)``:
   ``fn(grad_inputs, grad_outputs)`` after it, may return replacement ``grad_inputs``.
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
+from contextvars import ContextVar
 
 from .. import backend as _backend_mod
 from .._tensor import Tensor, asarray
@@ -59,6 +63,77 @@ class RemovableHandle:
     def __exit__(self, *exc):
         self.remove()
         return False
+
+
+# What runs once the current backward has finished: a list per backward (per thread and
+# task; None outside one), which the multi-grad hooks of mode "all" queue into.
+_AT_END: ContextVar = ContextVar("arraygrad_backward_end", default=None)
+
+
+def begin_backward():
+    """Open the end-of-backward queue of a new backward; the token for ``end_backward``."""
+    return _AT_END.set([])
+
+
+def end_backward(token, finished: bool) -> None:
+    """Close the queue; if the backward ``finished``, run what was queued, in order."""
+    queue = _AT_END.get()
+    _AT_END.reset(token)
+    if finished:
+        for callback in queue:
+            callback()
+
+
+class _MultiHandle:
+    """The handle of a multi-grad hook: removes its hook from every tensor."""
+
+    __slots__ = ("_handles",)
+
+    def __init__(self, handles):
+        self._handles = handles
+
+    def remove(self) -> None:
+        for handle in self._handles:
+            handle.remove()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+        return False
+
+
+def register_multi_grad_hook(tensors, fn, *, mode="all"):
+    """PyTorch's ``torch.autograd.graph.register_multi_grad_hook``: in mode ``"all"``,
+    ``fn(grads)`` once per backward that reaches any of ``tensors``, after all their
+    gradients are computed, with ``None`` for a tensor that backward did not reach; in
+    mode ``"any"``, ``fn(grad)`` with the first gradient computed. ``fn`` returns
+    nothing: it observes, it does not replace."""
+    if mode not in ("all", "any"):
+        raise ValueError(f"Expects mode to be one of ('all', 'any') but got {mode}")
+    tensors = tuple(tensors)
+    for t in tensors:
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError("register_multi_grad_hook expects tensors that require grad")
+    state = {"queue": None, "grads": None}  # which backward was seen, and its gradients
+
+    def observe(i):
+        def hook(grad):
+            queue = _AT_END.get()
+            if state["queue"] is not queue:  # the first of them in this backward
+                state["queue"] = queue
+                if mode == "any":
+                    fn(grad)
+                    return None
+                grads = state["grads"] = [None] * len(tensors)
+                queue.append(lambda: fn(tuple(grads)))
+            if mode == "all":
+                state["grads"][i] = grad
+            return None
+        return hook
+
+    return _MultiHandle([t.register_hook(observe(i)) for i, t in enumerate(tensors)])
 
 
 def _add(table: _HookDict, fn, after=None) -> RemovableHandle:

@@ -1,7 +1,6 @@
 """Programs after the examples of PyTorch's ``torch.autograd`` API reference."""
 from __future__ import annotations
 
-from . import needs
 
 
 def _inputs(torch):
@@ -181,7 +180,6 @@ def graph_nodes(torch):
     return names
 
 
-@needs("autograd.graph.register_multi_grad_hook (lead: autograd/graph.py)")
 def node_metadata_and_multi_grad_hook(torch):
     """``Node.metadata`` is a dict kept with the node; ``register_multi_grad_hook``
     fires once the gradients of all its tensors are computed."""
