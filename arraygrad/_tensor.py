@@ -493,6 +493,12 @@ def common_backend(what: str, a, b):
     raise mixed_backends(what, a, b)
 
 
+# PyTorch's error for an in-place write to a leaf that requires grad, in grad mode (the
+# operators, item assignment, the in-place methods and Function's mark_dirty).
+LEAF_IN_PLACE = ("a leaf Variable that requires grad is being used in an in-place "
+                 "operation.")
+
+
 def mixed_backends(what: str, a, b) -> TypeError:
     return TypeError(f"{what}: cannot mix tensors of the {a.name!r} and {b.name!r} backends; "
                      f"move one with arraygrad.asarray(x.detach(), backend={a.name!r}) "

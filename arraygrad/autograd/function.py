@@ -7,12 +7,10 @@ import weakref
 
 import functools
 
-from .._tensor import Tensor, edge_of
+from .._tensor import LEAF_IN_PLACE, Tensor, edge_of
 from .grad_mode import is_grad_enabled, set_grad_enabled
 from .node import FREED, OWN_OUTPUT, SECOND_BACKWARD, CustomNode, Node, record
 
-LEAF_IN_PLACE = ("a leaf Variable that requires grad is being used in an in-place "
-                 "operation.")
 ONCE_DIFFERENTIABLE = ("trying to differentiate twice a function that was marked with "
                        "@once_differentiable")
 

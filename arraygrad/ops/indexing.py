@@ -254,8 +254,7 @@ def _setitem(x, key, value) -> None:
         x._bump_version()
         return
     if x.grad_fn is None and x._requires_grad:
-        raise RuntimeError("a leaf Variable that requires grad is being used in an "
-                           "in-place operation.")
+        raise RuntimeError(_tensor.LEAF_IN_PLACE)
     if not isinstance(value, Tensor):
         value = _tensor.asarray(value, dtype=x.dtype, backend=backend)
     x._rebind(_index_put(x, value, key))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import operator
 
 from .. import backend as _backend_mod
-from .._tensor import _PY_SCALARS, Tensor, mixed_backends
+from .._tensor import _PY_SCALARS, LEAF_IN_PLACE, Tensor, mixed_backends
 from ..autograd.grad_mode import is_grad_enabled
 from . import dtypes, elementwise, indexing, linalg, manipulation
 from .torch_methods import TorchMethods
@@ -104,8 +104,7 @@ def _inplace(self, fn, other):
         self._bump_version()
         return self
     if self.grad_fn is None and self._requires_grad:
-        raise RuntimeError("a leaf Variable that requires grad is being used in an "
-                           "in-place operation.")
+        raise RuntimeError(LEAF_IN_PLACE)
     self._rebind(_fit_inplace(self, fn(self, other), fn))
     self._bump_version()
     return self

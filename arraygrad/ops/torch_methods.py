@@ -21,14 +21,12 @@ from __future__ import annotations
 # The ops package is still importing when this module is (ops/operators.py installs
 # these methods at its end); its attributes are read only when a method runs.
 from .. import ops
-from .._tensor import Tensor
+from .._tensor import LEAF_IN_PLACE, Tensor
 from ..autograd.grad_mode import is_grad_enabled
 from ..dtypes import DType, float32, float64
 from . import composed as F
 from .composed import MaxResult, MinResult, SortResult
 
-LEAF_IN_PLACE = ("a leaf Variable that requires grad is being used in an in-place "
-                 "operation.")
 
 
 def _axis(dim, axis):
