@@ -260,16 +260,26 @@ def _scalar_function(func, fn: str, strict: bool, inputs: tuple) -> Tensor:
     return outputs[0]
 
 
+def _recorded_gradient(func, inputs, v, create_graph, strict, fn: str):
+    """What ``vhp`` and ``hvp`` both begin with (under ``enable_grad``): the inputs and
+    ``v`` checked, ``func``'s single-element output, and its gradient, recorded so that
+    it can be differentiated again. Returns ``(inputs_are_tuple, inputs, v, output,
+    gradient)``."""
+    inputs_are_tuple, inputs = _as_tuple(inputs, "inputs", fn)
+    inputs = _private(inputs, create_graph, need_graph=True)
+    v = _vector(v, inputs, inputs_are_tuple, create_graph, fn, _ROLE_INPUT)
+    output = _scalar_function(func, fn, strict, inputs)
+    gradient = _grad((output,), inputs, create_graph=True)
+    _check_tracked(gradient, "jacobian", strict)
+    return inputs_are_tuple, inputs, v, output, gradient
+
+
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(*inputs), v^T H)`` for ``func`` returning a single element: the
     vector-Hessian product, shaped as the inputs, by reverse over reverse."""
     with enable_grad():
-        inputs_are_tuple, inputs = _as_tuple(inputs, "inputs", "vhp")
-        inputs = _private(inputs, create_graph, need_graph=True)
-        v = _vector(v, inputs, inputs_are_tuple, create_graph, "vhp", _ROLE_INPUT)
-        output = _scalar_function(func, "vhp", strict, inputs)
-        gradient = _grad((output,), inputs, create_graph=True)
-        _check_tracked(gradient, "jacobian", strict)
+        inputs_are_tuple, inputs, v, output, gradient = _recorded_gradient(
+            func, inputs, v, create_graph, strict, "vhp")
     with set_grad_enabled(create_graph or is_grad_enabled()):
         grads = _grad(gradient, inputs, v, create_graph)
         result = _zeros_for_missing(grads, inputs, strict, create_graph, "double_back")
@@ -283,12 +293,8 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
     gradient, by the double-backward trick; for a twice continuously differentiable
     ``func``, H is symmetric and ``vhp`` gives the same at less cost."""
     with enable_grad():
-        inputs_are_tuple, inputs = _as_tuple(inputs, "inputs", "hvp")
-        inputs = _private(inputs, create_graph, need_graph=True)
-        v = _vector(v, inputs, inputs_are_tuple, create_graph, "hvp", _ROLE_INPUT)
-        output = _scalar_function(func, "hvp", strict, inputs)
-        gradient = _grad((output,), inputs, create_graph=True)
-        _check_tracked(gradient, "jacobian", strict)
+        inputs_are_tuple, inputs, v, output, gradient = _recorded_gradient(
+            func, inputs, v, create_graph, strict, "hvp")
         us = tuple(_placeholder(x).requires_grad_(True) for x in inputs)
         transposed = _grad(gradient, inputs, us, create_graph=True)
     with set_grad_enabled(create_graph or is_grad_enabled()):
