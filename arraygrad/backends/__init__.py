@@ -64,7 +64,6 @@ def profiles() -> dict[str, dict]:
     return found
 
 
-# How to make a host NumPy array from a backend array (profile field ``host_copy``).
 def _dask_compute(arrays):
     import dask
     return [np.asarray(a) for a in dask.compute(*arrays)]
@@ -74,6 +73,7 @@ def _dask_compute(arrays):
 # common (a loss and the gradients of its parameters: one pass over the data), keyed
 # like HOST_COPY; eager backends have no entry.
 EVALUATE_TOGETHER = {"compute": _dask_compute}
+
 
 def _dask_expand(g, shape, chunks):
     """``g`` broadcast to ``shape``: the new and the size-1 axes in ``chunks`` (the
@@ -93,6 +93,7 @@ def _dask_expand(g, shape, chunks):
 # of one chunk would be computed whole and then split to meet them.
 LAYOUT = {"chunks": (lambda a: a.chunks, _dask_expand)}
 
+# How to make a host NumPy array from a backend array (profile field ``host_copy``).
 HOST_COPY = {
     "asarray": np.asarray,
     "dlpack": np.from_dlpack,
