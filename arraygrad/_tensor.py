@@ -332,7 +332,9 @@ class Tensor:
         if self.size != 1:
             raise RuntimeError(f"a Tensor with {self.size} elements cannot be converted to Scalar")
         kind = self.dtype.kind
-        value = self._backend.xp.reshape(self._data, ()) if self.ndim else self._data
+        # Through the host copy, which knows how each backend reads values back (a Dask
+        # loss that backward has computed is read without a scheduler round trip).
+        value = self._backend.to_host(self._data).reshape(())
         if kind == "bool":
             return bool(value)
         if kind in ("signed integer", "unsigned integer"):

@@ -77,13 +77,34 @@ EVALUATE_TOGETHER = {"compute": _dask_compute}
 
 def _dask_expand(g, shape, chunks):
     """``g`` broadcast to ``shape``: the new and the size-1 axes in ``chunks`` (the
-    input's), the others in ``g``'s own (Dask cannot rechunk while broadcasting)."""
+    input's), the others in ``g``'s own (Dask cannot rechunk while broadcasting).
+
+    Made by ``map_blocks``, whose Blockwise layers Dask's optimiser fuses, rather than
+    by ``da.broadcast_to``, whose layer it cannot fuse: each output block is a stride-0
+    view of ``g``'s block, made inside the task of the rule that consumes it. On issue
+    14's logistic step (a 0-d loss gradient spread over the rows) that saves a task
+    per row block."""
     import dask.array as da
     g = da.asarray(g)
     lead = len(shape) - g.ndim
     wanted = tuple(chunks[i] if i < lead or g.shape[i - lead] == 1 else g.chunks[i - lead]
                    for i in range(len(shape)))
-    return da.broadcast_to(g, shape, chunks=wanted)
+    spread = [i for i in range(len(shape))
+              if i < lead or (g.shape[i - lead] == 1 and shape[i] != 1)]
+    if len(spread) > lead:  # size-1 axes too: map_blocks needs them gone from ``g``
+        g = g.reshape(tuple(n for i, n in enumerate(g.shape) if i + lead not in spread))
+    return da.map_blocks(_spread_block, g, spread, new_axis=spread, chunks=wanted,
+                         dtype=g.dtype, meta=da.utils.meta_from_array(g, ndim=len(shape)))
+
+
+def _spread_block(block, axes, block_info=None):
+    """One block of ``_dask_expand``: ``block`` with ``axes`` put back as size 1,
+    broadcast (a view) to its output block's shape."""
+    from array_api_compat import array_namespace
+    shape = block_info[None]["chunk-shape"]
+    sizes = iter(block.shape)
+    grown = tuple(1 if i in axes else next(sizes) for i in range(len(shape)))
+    return array_namespace(block).broadcast_to(block.reshape(grown), shape)
 
 
 # A backend whose arrays have a layout beyond their shape (profile ``layout``): how to
@@ -93,11 +114,25 @@ def _dask_expand(g, shape, chunks):
 # of one chunk would be computed whole and then split to meet them.
 LAYOUT = {"chunks": (lambda a: a.chunks, _dask_expand)}
 
+def _dask_host(a):
+    """A Dask array's values on the host. One that holds them in its graph, as a single
+    NumPy chunk (``da.asarray`` of a NumPy array: a loss whose value backward has
+    computed, see ``autograd.landing``), is read from the graph: ``compute`` would send
+    that one task to a distributed scheduler and back, about 15 ms per ``loss.item()``
+    on a ``LocalCluster`` (``python -m benchmarks.distributed``)."""
+    graph = a.__dask_graph__()
+    if len(graph) == 1:
+        (value,) = graph.values()
+        if isinstance(value, np.ndarray) and value.shape == a.shape:
+            return value
+    return np.asarray(a.compute())
+
+
 # How to make a host NumPy array from a backend array (profile field ``host_copy``).
 HOST_COPY = {
     "asarray": np.asarray,
     "dlpack": np.from_dlpack,
-    "compute": lambda a: np.asarray(a.compute()),
+    "compute": _dask_host,
     "cupy": lambda a: a.get(),
     "torch": lambda a: a.detach().cpu().resolve_conj().resolve_neg().numpy(),
 }

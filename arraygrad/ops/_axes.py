@@ -31,8 +31,9 @@ def count(shape: tuple, axis) -> int:
 
 def expand_reduced(xp, g, shape: tuple, axis, keepdims: bool):
     """A reduction's output gradient with its reduced axes put back as size 1, so that
-    it broadcasts against the input."""
-    return g if keepdims else xp.reshape(g, kept_shape(shape, axis))
+    it broadcasts against the input. A 0-d gradient already broadcasts: it is left
+    as it is (on Dask a reshape is a layer that stops the rules' tasks from fusing)."""
+    return g if keepdims or g.ndim == 0 else xp.reshape(g, kept_shape(shape, axis))
 
 
 def normalize_axis(axis: int, ndim: int) -> int:
