@@ -3,6 +3,7 @@
     python -m benchmarks                        # full run (about 10 minutes, 2 cores)
     python -m benchmarks --quick                # about a minute: results-quick.*
     python -m benchmarks --only W1,W3 --libs numpy,arraygrad[numpy],torch
+    python -m benchmarks --count                # W2's array work, call by call: count-W2.*
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import environment, report, targets, threads
+from . import count, environment, report, targets, threads
 from .libraries import CPU_LIBRARIES, GPU_LIBRARIES
 from .session import SETTINGS, Session
 from .targets import STATISTICS
@@ -26,9 +27,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true",
                    help="few repeats, W4 at 1e4 ops, no 1e6 scaling; writes results-quick.*")
     p.add_argument("--only", help="comma-separated workloads: " + ",".join(WORKLOADS))
-    p.add_argument("--libs", default=",".join(CPU_LIBRARIES),
-                   help="comma-separated libraries (default: %(default)s; on a GPU: "
-                        + ",".join(GPU_LIBRARIES) + ")")
+    p.add_argument("--libs",
+                   help="comma-separated libraries (default: " + ",".join(CPU_LIBRARIES)
+                        + "; on a GPU: " + ",".join(GPU_LIBRARIES) + "; with --count: "
+                        + ",".join(count.DEFAULT_LIBS) + ")")
     p.add_argument("--baseline", default="numpy", choices=("numpy", "cupy"),
                    help="hand-written library the ratios divide by (default: numpy)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
@@ -38,6 +40,10 @@ def parser() -> argparse.ArgumentParser:
                         "sample, for a machine that other work shares")
     p.add_argument("--threads", type=int, default=2,
                    help="threads for every library (default: 2; set before the imports)")
+    p.add_argument("--count", action="store_true",
+                   help="count the array work of one step, call by call (bytes read and "
+                        "written), instead of timing; --only defaults to "
+                        + ",".join(count.DEFAULT_WORKLOADS) + "; writes count-<workload>.*")
     return p
 
 
@@ -58,8 +64,10 @@ def _workloads(only: str | None) -> list:
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
+    if args.count:
+        return count.main(args, argv, _workloads(args.only or ",".join(count.DEFAULT_WORKLOADS)))
     keys = _workloads(args.only)
-    names = _split(args.libs)
+    names = _split(args.libs or ",".join(CPU_LIBRARIES))
     if args.baseline not in names:
         names.insert(0, args.baseline)
     try:
