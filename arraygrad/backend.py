@@ -21,7 +21,7 @@ from contextvars import ContextVar
 import array_api_compat
 
 from . import dtypes as _dt
-from .backends import (EVALUATE_TOGETHER, HOST_COPY, LAYOUT, OWNS_BUFFER, WRITES_IN_PLACE,
+from .backends import (DIRECT, EVALUATE_TOGETHER, HOST_COPY, LAYOUT, OWNS_BUFFER, WRITES_IN_PLACE,
                        adopt, profiles, random_array, write_into)
 from .backends import seed  # noqa: F401  (arraygrad.manual_seed reaches it here)
 from .backends.adapters import install
@@ -82,6 +82,9 @@ class Backend:
         # xp.linalg and xp.fft: the adapters the profile names where the library's own
         # fall short of the standard (see backends/adapters.py).
         install(ns, self.profile)
+        if "direct" in self.profile:  # see backends.DIRECT
+            for name, fn in DIRECT[self.profile["direct"]](xp).items():
+                setattr(ns, name, fn)
         return ns
 
     def _expand_in_layout(self, g, shape, layout):

@@ -181,3 +181,28 @@ def test_dask_adapters_stay_lazy(dask_backend):
         assert type(x.grad.data).__module__.startswith("dask")
         x.grad.numpy()  # reading values computes: the counter sees it
         assert computes
+
+
+def test_the_numpy_namespace_calls_numpy_where_the_wrapper_only_passes_the_call_on():
+    ns = get_backend("numpy").ns
+    assert ns.matmul is np.matmul
+
+
+def test_torch_direct_calls_keep_the_standard_where_torch_differs():
+    """The torch backend calls torch's own functions for the common case (operands of
+    one dtype) and array-api-compat's wrappers for the rest (backends.DIRECT)."""
+    torch = pytest.importorskip("torch")
+    backend = get_backend("torch")
+    ns = backend.ns
+    assert ns.matmul is not backend.xp.matmul
+    f32, f64 = torch.ones((2, 3), dtype=torch.float32), torch.ones((3, 2), dtype=torch.float64)
+    assert ns.matmul(f32, f64).dtype == torch.float64  # torch.matmul refuses mixed dtypes
+    assert ns.matmul(f32, f32.T).dtype == torch.float32
+    mask = torch.tensor([True, False])
+    assert ns.where(mask, torch.ones(2, dtype=torch.float32), 2.0).dtype == torch.float32
+    assert ns.where(mask, torch.ones(2), torch.zeros(2)).tolist() == [1.0, 0.0]
+    assert ns.sum(f64, axis=None, keepdims=True).shape == (1, 1)  # torch: no keepdim here
+    assert ns.sum(f64, axis=1, keepdims=True).shape == (3, 1)
+    assert ns.matrix_transpose(f32).shape == (3, 2)
+    with pytest.raises(ValueError, match="2-dimensional"):
+        ns.matrix_transpose(torch.ones(3))
