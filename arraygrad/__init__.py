@@ -65,3 +65,8 @@ __all__ = [
 ]
 
 _wiring.install(_sys.modules[__name__])
+
+# PyTorch's keyword spellings (dim=, keepdim=, dims=) on the standard's functions, here
+# only: arraygrad.ops and the rules' namespace keep the functions unwrapped.
+from .ops import torch_spellings as _torch_spellings  # noqa: E402
+_torch_spellings.install(_sys.modules[__name__])

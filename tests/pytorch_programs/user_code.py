@@ -3,8 +3,6 @@
 rest of PyTorch's tensor vocabulary."""
 from __future__ import annotations
 
-from . import needs
-
 
 def _logits(torch):
     return torch.tensor([[1.2, -0.3, 0.5, 2.0], [0.1, 0.4, -1.5, 0.0],
@@ -55,9 +53,6 @@ def cat_and_view(torch):
     return {"column": column, "joined": joined, "a.grad": a.grad, "b.grad": b.grad}
 
 
-@needs("dim= on the standard's module functions (torch.stack(dim=0), torch.sum(x, "
-       "dim=1)): their signatures are pinned to the standard's by "
-       "tests/test_manipulation.py and tests/test_statistics.py (lead)")
 def module_functions_with_dim(torch):
     """``torch.stack([...], dim=0)`` and the reductions spelled with ``dim=``."""
     x = torch.tensor([[1.0, -2.0], [3.0, 0.5]], dtype=torch.float64, requires_grad=True)
