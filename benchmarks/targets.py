@@ -1,4 +1,5 @@
-"""The targets of issue 6, judged from one run's results (ratios from the same run).
+"""The targets of issues 6 and 16, judged from one run's results (ratios from the same
+run).
 
 Times are compared by one statistic of the samples: the median (the issue's), or the
 fastest sample (``--statistic min``), which other work on a shared machine can only
@@ -125,20 +126,28 @@ def _backward_memory(workloads) -> list:
     return out
 
 
+# Issue 16's revision of issue 6's no_grad target (1.3x), to its physical floor: a
+# Python call and a slotted wrapper object over the bare call on tiny arrays; the
+# kernel's own time from 1e4 elements on.
+NO_GRAD_SMALL, NO_GRAD_LARGE, NO_GRAD_LARGE_FROM = 2.0, 1.02, 10_000
+
+
 def _no_grad(workloads, stat) -> list:
     backend = workloads.get("no_grad", {}).get("backends", {}).get("numpy", {})
     if backend.get("status") != "ok":
-        return [{"target": "no_grad op ≤ 1.3× the bare NumPy call (small arrays)",
+        return [{"target": f"no_grad op ≤ {NO_GRAD_SMALL}× the bare NumPy call (small arrays)",
                  **_missing("no_grad not run on numpy")}]
     out = []
     for name, case in backend["cases"].items():
-        if case["size"] > 100:
+        large = case["size"] >= NO_GRAD_LARGE_FROM
+        if not large and case["size"] > 100:
             continue
+        limit = NO_GRAD_LARGE if large else NO_GRAD_SMALL
         ours, bare = case["no_grad"][stat], case["bare"][stat]
-        out.append({"target": f"no_grad {name} ≤ 1.3× the bare NumPy call",
+        out.append({"target": f"no_grad {name} ≤ {limit}× the bare NumPy call",
                     "measured": f"{ours * 1e9:.0f} ns vs {bare * 1e9:.0f} ns "
                                 f"= {ours / bare:.2f}×",
-                    "met": ours / bare <= 1.3})
+                    "met": ours / bare <= limit})
     return out
 
 
