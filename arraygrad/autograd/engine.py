@@ -18,6 +18,7 @@ from .. import backend as _backend_mod
 from .._refcount import measure, refs
 from .._tensor import Tensor, asarray, edge_of, mixed_backends
 from . import anomaly_mode, landing
+from .graph import GradientEdge, edge_as_input
 from .node import Node
 from .grad_mode import set_grad_enabled
 from .hooks import LEAF_HOOKS, begin_backward, end_backward, run_leaf, run_node
@@ -30,7 +31,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     tensors = _as_tuple(tensors)
     roots, grads, backend = _root_gradients(tensors, grad_tensors, create_graph)
     if inputs is not None:
-        inputs = _as_tuple(inputs)
+        inputs = _as_inputs(inputs, backend)
         if not inputs:
             raise RuntimeError("backward() got an empty 'inputs' sequence")
     _run(roots, grads, backend, create_graph if retain_graph is None else retain_graph,
@@ -48,10 +49,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                              allow_unused, materialize_grads)
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
+    edges = [isinstance(t, GradientEdge) for t in inputs]
     for i, t in enumerate(inputs):
-        if not t.requires_grad:
+        if not edges[i] and not t.requires_grad:
             raise RuntimeError(f"element {i} of the inputs does not require grad")
     roots, grads, backend = _root_gradients(outputs, grad_outputs, create_graph)
+    inputs = _as_inputs(inputs, backend)
     found = _run(roots, grads, backend, create_graph if retain_graph is None else retain_graph,
                  create_graph, inputs, capture=True, root_tensors=outputs)
     result = []
@@ -59,6 +62,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         g = found.get(id(t))
         if g is None:
             if materialize_grads:
+                if edges[i]:
+                    raise RuntimeError("materialize_grads cannot be used when the given "
+                                       "input is a GradientEdge")
                 g = Tensor._wrap(t._backend.xp.zeros_like(t._data), t._backend)
             elif not allow_unused:
                 raise RuntimeError(
@@ -93,9 +99,15 @@ def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, all
 def _as_tuple(value) -> tuple:
     if value is None:
         return ()
-    if isinstance(value, Tensor):
+    if isinstance(value, (Tensor, GradientEdge)):  # a GradientEdge is a tuple itself
         return (value,)
     return tuple(value)
+
+
+def _as_inputs(inputs, backend) -> tuple:
+    """``inputs`` with each ``GradientEdge`` as a tensor at that edge (graph.edge_as_input)."""
+    return tuple(edge_as_input(t, backend) if isinstance(t, GradientEdge) else t
+                 for t in _as_tuple(inputs))
 
 
 def _root_gradients(tensors, grad_tensors, create_graph):

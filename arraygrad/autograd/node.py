@@ -23,6 +23,7 @@ from ..backend import backend_of_array
 from . import anomaly_mode
 from .grad_mode import is_grad_enabled, set_grad_enabled
 from .graph import HOOKS, PackedSaved, pack_value
+from .graph import Node as AbstractNode
 
 SECOND_BACKWARD = (
     "Trying to backward through the graph a second time (or directly access saved "
@@ -144,6 +145,11 @@ class AccumulateGrad:
 
     def __repr__(self) -> str:
         return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+# ``isinstance(x, arraygrad.autograd.graph.Node)`` for every grad_fn, as in PyTorch.
+AbstractNode.register(Node)
+AbstractNode.register(AccumulateGrad)
 
 
 # -- 1. recording --------------------------------------------------------------------
