@@ -21,8 +21,8 @@ from contextvars import ContextVar
 import array_api_compat
 
 from . import dtypes as _dt
-from .backends import (DIRECT, EVALUATE_TOGETHER, HOST_COPY, LAYOUT, OWNS_BUFFER, WRITES_IN_PLACE,
-                       adopt, profiles, random_array, write_into)
+from .backends import (DIRECT, EVALUATE_TOGETHER, HOST_COPY, LAYOUT, OWNS_BUFFER, SPREAD_VALUE,
+                       WRITES_IN_PLACE, adopt, profiles, random_array, write_into)
 from .backends import seed  # noqa: F401  (arraygrad.manual_seed reaches it here)
 from .backends.adapters import install
 from .backends.namespace import RuleNamespace
@@ -70,7 +70,8 @@ class Backend:
             setitem=lambda a, key, value: write(xp.asarray(a, copy=True), key, value),
             zeros_like_shape=lambda g, shape: xp.zeros(
                 shape, dtype=g.dtype, device=array_api_compat.device(g)),
-            writable=self.owns_buffer if self.profile["mutation"] in WRITES_IN_PLACE else None)
+            writable=self.owns_buffer if self.profile["mutation"] in WRITES_IN_PLACE else None,
+            spread_value=SPREAD_VALUE.get(self.profile.get("spread_value")))
         ns.to_device = array_api_compat.to_device
         ns.write_into = write
         if self._layout is not None:

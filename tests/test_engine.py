@@ -203,12 +203,14 @@ def test_backward_releases_saved_arrays(numpy_backend):
     arr = np.ones(3)
     ref = weakref.ref(arr)
     w = leaf([1.0, 2.0, 3.0])
-    y = (w * ag.asarray(arr)).sum()  # saves arr for w's gradient
+    # saves arr for w's gradient (times 2: with the seed of 1 itself, arr would be the
+    # gradient, see test_the_seed_of_a_sum_is_not_multiplied)
+    y = (w * ag.asarray(arr)).sum() * 2.0
     del arr
     assert ref() is not None
     y.backward()
     assert ref() is None, "backward kept a saved array alive"
-    assert_allclose(val(w.grad), [1.0, 1.0, 1.0])
+    assert_allclose(val(w.grad), [2.0, 2.0, 2.0])
 
 
 def test_retain_graph_keeps_saved_arrays_until_graph_dropped(numpy_backend):
@@ -228,11 +230,39 @@ def test_saved_result_released_by_backward(numpy_backend):
     w = leaf([0.0, 1.0])
     e = w.exp()  # exp saves its result
     ref = weakref.ref(e.data)
-    s = e.sum()
+    s = e.sum() * 2.0
     del e
     assert ref() is not None
     s.backward()
     assert ref() is None
+
+
+def test_the_seed_of_a_sum_is_not_multiplied(numpy_backend):
+    """d sum(exp(w)) / dw is exp(w) itself: the seed of 1 that sum's rule spreads is not
+    multiplied in (RuleNamespace.times), so the saved result becomes the gradient,
+    without a pass over it, once nothing else holds it."""
+    w = leaf([0.0, 1.0])
+    e = w.exp()
+    ref = weakref.ref(e.data)
+    s = e.sum()
+    del e
+    s.backward()
+    assert w.grad.data is ref()
+    assert_allclose(val(w.grad), np.exp([0.0, 1.0]))
+
+
+def test_a_gradient_shared_with_a_live_tensor_lands_as_a_copy(numpy_backend):
+    """sum(x * y): x's gradient is y's values, passed on without a multiply; while y
+    lives, x.grad is a copy, so writing either leaves the other alone (PyTorch's
+    AccumulateGrad clones what it cannot steal)."""
+    x, y = leaf([1.0, 2.0, 3.0]), leaf([4.0, 5.0, 6.0])
+    (x * y).sum().backward()
+    assert_allclose(val(x.grad), [4.0, 5.0, 6.0])
+    assert_allclose(val(y.grad), [1.0, 2.0, 3.0])
+    assert not np.shares_memory(x.grad.data, y.data)
+    assert not np.shares_memory(y.grad.data, x.data)
+    x.grad.data[0] = 100.0
+    assert_allclose(val(y), [4.0, 5.0, 6.0])
 
 
 def test_graph_without_saved_tensors_can_backward_twice(backend):

@@ -372,9 +372,34 @@ def _accumulate(t, g, backend, create_graph):
             g = Tensor._wrap(g, backend)
         t._grad = g if old is None else old + g
     elif old is None:
-        t._grad = Tensor._wrap(g if not isinstance(g, Tensor) else g._data, backend)
+        if isinstance(g, Tensor):
+            g = g._data
+        elif refs(g) > _LANDING_REFS and backend.owns_buffer(g):
+            # Shared with a tensor or a saved value (a rule passed a value on as the
+            # gradient: RuleNamespace.times): the leaf gets its own copy, as PyTorch's
+            # AccumulateGrad clones a gradient it cannot steal.
+            g = backend.xp.asarray(g, copy=True)
+        t._grad = Tensor._wrap(g, backend)
     else:
         old._data = old._data + (g._data if isinstance(g, Tensor) else g)
+
+
+def _landing_probe(fresh) -> int:
+    # As in _walk: the gradient popped from the buffers into the loop's local ``grad``,
+    # passed to ``_accumulate`` as ``g``.
+    buffers = {0: fresh}
+    del fresh
+    grad = buffers.pop(0)
+    return _refs_in_accumulate(grad)
+
+
+def _refs_in_accumulate(g):
+    return refs(g)
+
+
+# What ``refs(g)`` reports inside ``_accumulate`` for a gradient that only the engine
+# holds (see _refcount): one it may keep as the leaf's ``.grad`` without a copy.
+_LANDING_REFS = measure(_landing_probe)
 
 
 def _fill_retained(node, grad, backend, create_graph):

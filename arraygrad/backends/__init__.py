@@ -193,6 +193,28 @@ def _torch_direct(xp) -> dict:
 DIRECT = {"numpy": _numpy_direct, "torch": _torch_direct}
 
 
+def _numpy_spread_value(a):
+    """The value a NumPy array holds everywhere when it is one element spread over its
+    shape (every stride 0: a broadcast), as a Python number; else None."""
+    if a.ndim and a.size and not any(a.strides):
+        return a.item(0)
+    return None
+
+
+def _torch_spread_value(a):
+    """As ``_numpy_spread_value``, for torch tensors in host memory (reading a device
+    tensor's value would wait for the device)."""
+    if a.ndim and a.device.type == "cpu" and a.numel() and not any(a.stride()):
+        return a[(0,) * a.ndim].item()
+    return None
+
+
+# How to read the one value of an array that is a single element spread over its shape
+# (profile field ``spread_value``), for backends where that is cheap: see
+# ``RuleNamespace.times``. Lazy and device backends have none.
+SPREAD_VALUE = {"numpy": _numpy_spread_value, "torch": _torch_spread_value}
+
+
 # Whether writing into an array in place can only affect that array (profile field
 # ``mutation``). Arraygrad adds its own check that nothing else holds the array; these
 # say whether the buffer could still be shared through a view.

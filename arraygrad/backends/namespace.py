@@ -24,7 +24,7 @@ class RuleNamespace:
     of where it runs: ``recording`` and ``run``."""
 
     def __init__(self, namespace, *, is_complex, native, setitem, zeros_like_shape,
-                 writable=None, recording=False):
+                 writable=None, recording=False, spread_value=None):
         for name in dir(namespace):
             if not name.startswith("__") and not hasattr(RuleNamespace, name):
                 setattr(self, name, getattr(namespace, name))
@@ -42,6 +42,11 @@ class RuleNamespace:
         # a -> whether ``a[key] = value`` may write into ``a``'s own memory (mutable
         # backends); None: never write in place (immutable and lazy backends, Tensors).
         self._writable = writable
+        # a -> the one value of an array that is one element spread over its shape, or
+        # None (backends.SPREAD_VALUE; None where reading it is not cheap).
+        self._spread_value = spread_value
+        # The last gradient ``expand_to`` made that is 1 spread over a shape (``times``).
+        self._spread_one = None
         # Whether rules run on Tensors and are recorded (create_graph=True): a rule may
         # then prefer a formula whose own derivative is exact (see ``prod``'s rule).
         self.recording = recording
@@ -93,8 +98,13 @@ class RuleNamespace:
 
     def expand_to(self, g, shape, layout):
         """``broadcast_to(g, shape)``, laid out as ``layout`` (an input's ``x_layout``)
-        where the backend has layouts (Dask's chunks: see ``backends.LAYOUT``)."""
-        return self.broadcast_to(g, shape)
+        where the backend has layouts (Dask's chunks: see ``backends.LAYOUT``). A 1
+        spread so is remembered, for ``times``."""
+        out = self.broadcast_to(g, shape)
+        spread = self._spread_value
+        if spread is not None and spread(out) == 1:
+            self._spread_one = out
+        return out
 
     def unbroadcast(self, g, shape, dtype):
         """Bring a gradient to its input's shape and dtype (the real part for a real
@@ -106,6 +116,27 @@ class RuleNamespace:
         if g.dtype != native:
             g = self.astype(g, native)
         return g
+
+    def times(self, g, a):
+        """``g * a`` for an incoming gradient ``g``; ``a`` itself where ``g`` is 1
+        spread over ``a``'s shape in ``a``'s dtype.
+
+        That is the gradient of ``sum(f(x))``: its seed of 1, spread by ``sum``'s rule
+        (``expand_to``, which remembers it), reaches the rules just below the sum, and
+        multiplying by it is a pass over the array that the math does not need (on W3,
+        ``sum(sin(x)*x + exp(-x**2))`` on 1e6 float64, three of them: 48 MB of reads
+        and writes; ``python -m benchmarks --count --only W3``). Recognised by identity,
+        so other gradients pay one ``is``; only on backends that read a spread value
+        cheaply (``backends.SPREAD_VALUE``: NumPy, torch in host memory), never under
+        ``create_graph``. The invariant: the remembered array is never written, since
+        the reference kept here makes every in-place fast path (``_refcount``) see it
+        as shared. ``a``, returned as a gradient, is shared with a tensor or a saved
+        value: the engine sums it out of place and copies it before it becomes a
+        leaf's ``.grad``."""
+        if g is self._spread_one and a.__class__ is g.__class__ and a.shape == g.shape \
+                and a.dtype == g.dtype:
+            return a
+        return g * a
 
     def strong_zero(self, g, grad):
         """``grad``, but exactly 0 wherever the incoming gradient ``g`` is 0.

@@ -39,8 +39,8 @@ def subtract(xp, x1, x2, /):
     return x1 - x2
 
 
-@elementwise(lambda xp, g, x2: g * xp.conj(x2), lambda xp, g, x1: g * xp.conj(x1),
-             node="MulBackward0")
+@elementwise(lambda xp, g, x2: xp.times(g, xp.conj(x2)),
+             lambda xp, g, x1: xp.times(g, xp.conj(x1)), node="MulBackward0")
 def multiply(xp, x1, x2, /):
     """The product ``x1 * x2``, element-wise."""
     return x1 * x2
@@ -133,7 +133,7 @@ def floor_divide(xp, x1, x2, /):
 
 # -- exponentials and logarithms --------------------------------------------------
 
-@elementwise(lambda xp, g, result: g * xp.conj(result), node="ExpBackward0")
+@elementwise(lambda xp, g, result: xp.times(g, xp.conj(result)), node="ExpBackward0")
 def exp(xp, x, /):
     """The exponential ``e ** x``, element-wise."""
     return xp.exp(x)
