@@ -79,11 +79,12 @@ def test_arraygrad_step_is_counted_with_its_backward():
     assert names == ["multiply", "sum", "sum"]  # forward, then the gradient
     calls = ag["calls"]
     assert ag["totals"]["calls"] == len(calls) > 2
-    # forward: the product and the sum; backward: the product's rule multiplies the
-    # incoming gradient by x, and unbroadcasting sums it back to w's shape
+    # forward: the product and the sum; backward: the product's rule passes x on
+    # (the sum's seed of 1 is not multiplied in: RuleNamespace.times), and
+    # unbroadcasting sums it back to w's shape
     assert [c["name"] for c in calls[:2]] == ["multiply", "sum"]
     backward = calls[2:]
-    assert any(c["name"] == "multiply" and c["output"] == "f64[4,3]" for c in backward)
+    assert not any(c["name"] == "multiply" for c in backward)
     assert any(c["name"] == "sum" and c["output"] == "f64[3]" for c in backward)
     assert all(c["site"].startswith("arraygrad/") for c in calls)
     cmp = result["comparison"]["arraygrad[numpy]"]
