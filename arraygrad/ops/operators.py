@@ -95,10 +95,11 @@ def _binary(fn, reflected: bool = False):
             backend = self._backend
             out = own(data, self._data) if own is not None else \
                 forward(backend.ns, data, self._data)
-            mask = (wants | self._requires_grad << 1) & grad_bits
-            if mask and is_grad_enabled():
-                return record(backend, (other, self), (data, self._data), _NO_KWARGS, out,
-                              mask, 2)
+            if (wants or self._requires_grad) and is_grad_enabled():
+                mask = (wants | self._requires_grad << 1) & grad_bits
+                if mask:
+                    return record(backend, (other, self), (data, self._data), _NO_KWARGS,
+                                  out, mask, 2)
             return _wrap(out, backend)
     else:
         def method(self, other):
@@ -112,10 +113,11 @@ def _binary(fn, reflected: bool = False):
             backend = self._backend
             out = own(self._data, data) if own is not None else \
                 forward(backend.ns, self._data, data)
-            mask = (self._requires_grad | wants << 1) & grad_bits
-            if mask and is_grad_enabled():
-                return record(backend, (self, other), (self._data, data), _NO_KWARGS, out,
-                              mask, 2)
+            if (self._requires_grad or wants) and is_grad_enabled():
+                mask = (self._requires_grad | wants << 1) & grad_bits
+                if mask:
+                    return record(backend, (self, other), (self._data, data), _NO_KWARGS,
+                                  out, mask, 2)
             return _wrap(out, backend)
     method.__name__ = fn.__name__
     return method
