@@ -83,6 +83,8 @@ def _binary(fn, reflected: bool = False):
     forward, record, grad_bits = op.forward, op._record, op._grad_bits
     own = OWN_OPERATOR.get(fn)
 
+    # Two spellings of one method, the operands in either order: a branch on
+    # ``reflected`` inside one method would be paid at every operator call.
     if reflected:
         def method(self, other):
             cls = other.__class__
