@@ -389,7 +389,7 @@ def defop(*vjps, joint=None, inputs=None, node=None, broadcasts=False, outputs=1
                 arrays = tuple(arrays)
                 return op((*arrays, *args), kwargs, len(arrays))
         elif len(names) == 1:
-            public = _one_input(op, alone=len(params) == 1 and op.outputs == 1
+            public = _one_input(op, alone=len(params) == 1
                                 and params[0].kind is params[0].POSITIONAL_ONLY)
         else:
             def public(*args, **kwargs):
@@ -425,6 +425,8 @@ def _one_input(op, alone: bool):
             out = forward(backend.ns, data)
             if x._requires_grad and grad_bits and is_grad_enabled():
                 return record_(backend, (x,), (data,), _NO_KWARGS, out, 1, 1)
+            if out.__class__ is tuple:  # several results without gradients (unique_*)
+                return tuple([_wrap(o, backend) for o in out])
             return _wrap(out, backend)
         return public
 
