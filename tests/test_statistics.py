@@ -373,9 +373,10 @@ def test_argmax_argmin(backend, op, axis, keepdims):
     assert_array_equal(host(out), getattr(np, op)(x0, axis=axis, keepdims=keepdims))
 
 
-def test_nonzero(backend):
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_nonzero(backend, requires_grad):
     x0 = np.array([[0.0, 1.5, 0.0], [2.0, 0.0, -1.0]])
-    x = to_tensor(x0, requires_grad=True)
+    x = to_tensor(x0, requires_grad=requires_grad)
     out = ag.nonzero(x)
     assert isinstance(out, tuple) and len(out) == 2
     for got, want in zip(out, np.nonzero(x0)):
