@@ -626,3 +626,19 @@ def test_grad_fn_of_leaf_is_none(backend):
     assert x.grad_fn is None and x.is_leaf
     y = x * 2
     assert not y.is_leaf and y.requires_grad
+
+
+def test_autograd_grad_returns_a_gradient_of_its_own(numpy_backend):
+    """As in .grad: a gradient a rule passed on from a live tensor comes back as a copy
+    (the caller may write it), one that only the engine held comes back as it is."""
+    x, y = leaf([1.0, 2.0, 3.0]), leaf([4.0, 5.0, 6.0])
+    (gx,) = ag_grad((x * y).sum(), x)
+    assert_allclose(val(gx), [4.0, 5.0, 6.0])
+    assert not np.shares_memory(gx.data, y.data)
+    w = leaf([0.0, 1.0])
+    e = w.exp()
+    ref = weakref.ref(e.data)
+    s = e.sum()
+    del e
+    (gw,) = ag_grad(s, w)
+    assert gw.data is ref()

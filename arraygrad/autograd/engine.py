@@ -71,9 +71,30 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                     f"The differentiated Tensor at index {i} appears to not have been used "
                     "in the graph. Set allow_unused=True if this is the desired behavior.")
         elif not isinstance(g, Tensor):
-            g = Tensor._wrap(g, t._backend)
+            b = t._backend
+            if _refs_in_result(g) > _RESULT_REFS and b.owns_buffer(g):
+                # Shared with a tensor or a saved value (RuleNamespace.times): what is
+                # returned is the caller's to write, as in _accumulate.
+                g = b.xp.asarray(g, copy=True)
+            g = Tensor._wrap(g, b)
         result.append(g)
     return tuple(result)
+
+
+def _result_probe(fresh) -> int:
+    # As in grad: the gradient held by the captured dict and the loop's local ``g``.
+    found = {0: fresh}
+    del fresh
+    g = found.get(0)
+    return _refs_in_result(g)
+
+
+def _refs_in_result(g):
+    return refs(g)
+
+
+# What ``refs(g)`` reports in ``grad`` for a gradient that only the engine holds.
+_RESULT_REFS = measure(_result_probe)
 
 
 def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
