@@ -241,6 +241,29 @@ def test_strong_zero_writes_only_into_a_gradient_nobody_else_holds(backend):
     assert result is not holders[0] and np.isnan(backend.to_host(held)[0])
 
 
+@pytest.mark.parametrize("divisor, guarded", [
+    (2, False), (-0.5, False), (0, True), (float("nan"), True), ("array", True)],
+    ids=["two", "minus-half", "zero", "nan", "array"])
+def test_division_by_a_nonzero_number_skips_the_zero_guard(divisor, guarded, monkeypatch):
+    """The guard that keeps a divided gradient exactly 0 where the incoming one is 0
+    costs a comparison and a select; dividing by a nonzero Python number keeps the 0s
+    by itself, so the guard runs only for 0, NaN and array divisors."""
+    from arraygrad.backends.namespace import RuleNamespace
+    calls = []
+    original = RuleNamespace.strong_zero
+    monkeypatch.setattr(RuleNamespace, "strong_zero",
+                        lambda self, g, grad: calls.append(1) or original(self, g, grad))
+    x = leaf([1.0, 2.0, 3.0])
+    mask = ag.asarray(np.array([True, False, True]))
+    d = ag.asarray(np.array([2.0, 2.0, 2.0])) if divisor == "array" else divisor
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ag.sum(ag.where(mask, x / d, 0.0)).backward()
+    assert bool(calls) is guarded
+    expected = [0.5, 0.0, 0.5] if divisor == "array" else \
+        [math.inf if divisor == 0 else 1 / divisor, 0.0, math.inf if divisor == 0 else 1 / divisor]
+    assert_allclose(host(x.grad), expected, equal_nan=True)
+
+
 # -- reductions ------------------------------------------------------------------------
 
 AXES = [None, 0, 1, -1, (0, 2), (-1, 0), ()]

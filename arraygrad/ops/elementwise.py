@@ -46,8 +46,18 @@ def multiply(xp, x1, x2, /):
     return x1 * x2
 
 
-@elementwise(lambda xp, g, x2: g / xp.conj(x2),
-             lambda xp, g, x2, result: -g * xp.conj(result / x2), node="DivBackward0", zero_safe=True)
+def _divide_x1_rule(xp, g, x2):
+    """``g / x2``, exactly 0 wherever ``g`` is 0 (``strong_zero``), as a zero-safe rule.
+    Divided by a nonzero Python number (``loss / n``), the quotient is already 0
+    wherever ``g`` is, so the guard, a comparison and a select, is not paid."""
+    if x2.__class__ in _SCALARS and x2 == x2 and x2 != 0:  # x2 == x2: not NaN
+        return g / x2
+    return xp.strong_zero(g, g / xp.conj(x2))
+
+
+@elementwise(_divide_x1_rule,
+             lambda xp, g, x2, result: xp.strong_zero(g, -g * xp.conj(result / x2)),
+             node="DivBackward0")
 def divide(xp, x1, x2, /):
     """The true quotient ``x1 / x2``, element-wise."""
     return x1 / x2
