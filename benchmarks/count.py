@@ -293,6 +293,7 @@ class Counted(np.ndarray):
                 result = _wrap(result)
             if outermost:
                 name = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
+                name = REDUCTION_NAMES.get(name, name)
                 target = out[0] if out is not None else None
                 _record(name, list(inputs), result, inplace_target=target,
                         reads_target=any(i is target for i in inputs))
@@ -372,6 +373,14 @@ for _name in ("T", "mT", "real", "imag"):
     if hasattr(np.ndarray, _name):
         setattr(Counted, _name, _attribute(_name))
 del _name
+
+
+# A reduction ufunc's method under the name of the NumPy function that runs it
+# (``numpy.sum`` is ``add.reduce`` with two Python frames in front, and arraygrad's NumPy
+# backend calls ``add.reduce`` directly: ``backends.DIRECT``), so that the same work
+# lines up under one name beside the hand-written step's ``np.sum``.
+REDUCTION_NAMES = {"add.reduce": "sum", "multiply.reduce": "prod",
+                   "maximum.reduce": "max", "minimum.reduce": "min"}
 
 
 def counted(a) -> Counted:
