@@ -20,7 +20,7 @@ from .._tensor import Tensor, asarray, edge_of, mixed_backends
 from . import anomaly_mode, landing
 from .graph import GradientEdge, edge_as_input
 from .node import Node
-from .grad_mode import set_grad_enabled
+from .grad_mode import restore_mode, set_mode
 from .hooks import LEAF_HOOKS, begin_backward, end_backward, run_leaf, run_node
 
 IMPLICIT_NON_SCALAR = "grad can be implicitly created only for scalar outputs"
@@ -160,7 +160,7 @@ def _root_gradients(tensors, grad_tensors, create_graph):
             if not t.dtype.is_floating_point:
                 raise RuntimeError("grad can be implicitly created only for real scalar "
                                    f"outputs but got {t.dtype.name}")
-            g = Tensor._wrap(backend.xp.ones_like(t._data), backend)
+            g = Tensor._wrap(backend.ns.ones_like(t._data), backend)
         else:
             g = _check_gradient(i, t, g)
         roots.append(edge)
@@ -310,71 +310,74 @@ def _walk(roots, grads, backend, retain_graph, create_graph, inputs, capture):
             ready.append(vertex)
     vertex = None
     sum_in_place = None if create_graph else _sum_in_place(backend)
+    check_anomalies = anomaly_mode.ENABLED
+    mode = set_mode(create_graph)
     try:
-        with set_grad_enabled(create_graph):
-            while ready:
-                vertex = ready.pop()
-                grad = buffers.pop(vertex, None)
-                if not isinstance(vertex, Node):  # a leaf
-                    if grad is not None:
-                        if LEAF_HOOKS and id(vertex) in LEAF_HOOKS:
-                            run_leaf(vertex, LEAF_HOOKS[id(vertex)], grad, backend, create_graph,
-                                     capture, wanted_leaves, captured)
-                        elif capture:
-                            if id(vertex) in wanted_leaves:
-                                captured[id(vertex)] = grad
-                        elif wanted_leaves is None or id(vertex) in wanted_leaves:
-                            _accumulate(vertex, grad, backend, create_graph)
-                    continue
-                node = vertex
-                if node._hooks is not None:
-                    input_grads = run_node(node, node._hooks, grad, xp, backend, retain_graph,
-                                           create_graph, capture, wanted_outputs, captured)
-                elif grad is not None:
-                    if node._retained is not None and not capture:
-                        _fill_retained(node, grad, backend, create_graph)
-                    if wanted_outputs is not None and node in wanted_outputs:
-                        for t in wanted_outputs[node]:
-                            g = grad[t._output_nr] if node.n_outputs > 1 else grad
-                            if g is not None:
-                                if capture:
-                                    captured[id(t)] = g
-                                else:
-                                    _accumulate(t, g, backend, create_graph)
-                    if node.n_outputs > 1 and all(g is None for g in grad):
-                        grad = None
-                    if grad is not None:
-                        input_grads = node._apply(grad, xp, create_graph)
-                        if not retain_graph and node._saved:
-                            node._release()
-                    else:
-                        input_grads = (None,) * len(node._next)
+        while ready:
+            vertex = ready.pop()
+            grad = buffers.pop(vertex, None)
+            if not isinstance(vertex, Node):  # a leaf
+                if grad is not None:
+                    if LEAF_HOOKS and id(vertex) in LEAF_HOOKS:
+                        run_leaf(vertex, LEAF_HOOKS[id(vertex)], grad, backend, create_graph,
+                                 capture, wanted_leaves, captured)
+                    elif capture:
+                        if id(vertex) in wanted_leaves:
+                            captured[id(vertex)] = grad
+                    elif wanted_leaves is None or id(vertex) in wanted_leaves:
+                        _accumulate(vertex, grad, backend, create_graph)
+                continue
+            node = vertex
+            if node._hooks is not None:
+                input_grads = run_node(node, node._hooks, grad, xp, backend, retain_graph,
+                                       create_graph, capture, wanted_outputs, captured)
+            elif grad is not None:
+                if node._retained is not None and not capture:
+                    _fill_retained(node, grad, backend, create_graph)
+                if wanted_outputs is not None and node in wanted_outputs:
+                    for t in wanted_outputs[node]:
+                        g = grad[t._output_nr] if node.n_outputs > 1 else grad
+                        if g is not None:
+                            if capture:
+                                captured[id(t)] = g
+                            else:
+                                _accumulate(t, g, backend, create_graph)
+                if node.n_outputs > 1 and all(g is None for g in grad):
+                    grad = None
+                if grad is not None:
+                    input_grads = node._apply(grad, xp, create_graph)
+                    if not retain_graph and node._saved:
+                        node._release()
                 else:
                     input_grads = (None,) * len(node._next)
-                if anomaly_mode.ENABLED:
-                    anomaly_mode.check_gradients(node, input_grads, backend)
-                for target, nr, g in zip(node._next, node._next_nr, input_grads):
-                    if target is None:
-                        continue
-                    if g is not None:
-                        if target.__class__ in _ONE_OUTPUT:
-                            # ``old``, this local, is one of the holders that
-                            # _BUFFERED_REFS counts (see _buffered_probe).
-                            old = buffers.get(target)
-                            buffers[target] = g if old is None else \
-                                sum_in_place(old, g) if sum_in_place else old + g
-                        else:
-                            _add_into(buffers, target, nr, g)
-                    left = deps[target] - 1
-                    deps[target] = left
-                    if left == 0:
-                        ready.append(target)
-                # Hold no gradient past its use: a summed one may be freed now.
-                grad = input_grads = g = old = None
+            else:
+                input_grads = (None,) * len(node._next)
+            if check_anomalies:
+                anomaly_mode.check_gradients(node, input_grads, backend)
+            for target, nr, g in zip(node._next, node._next_nr, input_grads):
+                if target is None:
+                    continue
+                if g is not None:
+                    if target.__class__ in _ONE_OUTPUT:
+                        # ``old``, this local, is one of the holders that
+                        # _BUFFERED_REFS counts (see _buffered_probe).
+                        old = buffers.get(target)
+                        buffers[target] = g if old is None else \
+                            sum_in_place(old, g) if sum_in_place else old + g
+                    else:
+                        _add_into(buffers, target, nr, g)
+                left = deps[target] - 1
+                deps[target] = left
+                if left == 0:
+                    ready.append(target)
+            # Hold no gradient past its use: a summed one may be freed now.
+            grad = input_grads = g = old = None
     except Exception as error:
         if anomaly_mode.ENABLED and isinstance(vertex, Node):
             anomaly_mode.annotate(error, vertex)
         raise
+    finally:
+        restore_mode(mode)
     return captured
 
 

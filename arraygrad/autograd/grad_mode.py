@@ -28,6 +28,11 @@ _inference: ContextVar[bool] = ContextVar("arraygrad_inference_mode", default=Fa
 # The hot path reads this bound method directly.
 is_grad_enabled = _enabled.get
 _reset = _enabled.reset
+# The engine's switch for the length of one backward: the mode set, and put back by
+# the ContextVar's own token (a ``with set_grad_enabled(...)`` block makes an object
+# and sets the variable twice: 0.9 against 0.2 µs per backward).
+set_mode = _enabled.set
+restore_mode = _enabled.reset
 is_inference_mode_enabled = _inference.get
 
 

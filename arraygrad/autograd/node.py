@@ -286,13 +286,16 @@ class OpNode(Node):
     op = None  # set on each generated subclass
 
     def _apply(self, g, xp, create_graph):
-        saved = _saved_values(self)
+        saved = self._saved
+        if saved.__class__ is not tuple or saved is FREED:  # hooked, or freed: see
+            saved = _saved_values(self)                       # _saved_values
         op = self.op
         if create_graph:
             saved = _as_tensors(self, saved)
         if op.joint is not None:
             return _joint_backward(self, xp, g, saved)
         meta = self._meta
+        zero_safe = op.zero_safe
         grads = [None] * len(self._next)
         for i, rule, pick in self._plan.calls:
             if pick is None:
@@ -301,7 +304,7 @@ class OpNode(Node):
                 gi = rule(xp, g, saved[pick])
             else:
                 gi = rule(xp, g, *pick(saved))
-            if op.zero_safe:
+            if zero_safe:
                 gi = xp.strong_zero(g, gi)
             if meta is not None and meta[i] is not None:
                 gi = xp.unbroadcast(gi, *meta[i])

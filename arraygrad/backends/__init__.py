@@ -143,12 +143,13 @@ def _numpy_direct(xp) -> dict:
     (two Python calls more: ``matmul`` measured 16.8 against 16.0 µs for 128x256 @
     256x10 float32, and 0.5 µs on 3 elements); ``matrix_transpose`` as the array's own
     ``.mT`` (NumPy 2; a ValueError below 2 dimensions, as the standard asks), read by
-    ``attrgetter`` without a Python frame, where NumPy's function takes three; ``sum``
+    ``attrgetter`` without a Python frame, where NumPy's function takes three;
+    ``ones_like`` (backward's seed) without compat's device check; ``sum``
     as the ``add.reduce`` that ``numpy.sum`` ends in, without its two Python frames and
     its ``__array_function__`` dispatch (1.5 of ``numpy.sum``'s 2.5 µs on 3 elements;
     a sum's forward and the rules' sums both run it: the MLP step makes five)."""
     import numpy
-    direct = {"matmul": numpy.matmul}
+    direct = {"matmul": numpy.matmul, "ones_like": numpy.ones_like}
     if hasattr(numpy.ndarray, "mT"):
         direct["matrix_transpose"] = attrgetter("mT")
     add_reduce = numpy.add.reduce

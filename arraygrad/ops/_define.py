@@ -407,14 +407,16 @@ def defop(*vjps, joint=None, inputs=None, node=None, broadcasts=False, outputs=1
 
 
 def _one_input(op, alone: bool):
-    """The public function of a one-input operation: ``op((x,), {})``, with the call
-    that is the hot path of element-wise code (``sin(x)``, ``sum(x)``: one tensor and
-    nothing else) run here, in the function itself. Saves the calls through ``Op``
-    (about 0.2 µs of the 1 µs of ``sin`` on a 3-element NumPy tensor under
-    ``no_grad``: ``benchmarks/workloads/nograd.py``). An operation whose input is its
+    """The public function of a one-input operation: ``op((x,), kwargs)``, with the
+    call that is the hot path (one tensor, and keywords if any: ``sin(x)``,
+    ``sum(x, axis=1)``) run here, in the function itself. Saves the calls through
+    ``Op`` (about 0.2 µs of the 1 µs of ``sin`` on a 3-element NumPy tensor under
+    ``no_grad``: ``benchmarks/workloads/nograd.py``); keywords go straight to the
+    forward, as ``Op.__call__`` would hand them on. An operation whose input is its
     only parameter (``alone``: ``sin``, ``exp``) takes no ``*args, **kwargs`` either,
     whose empty dict Python would make at every call. The two spellings share their
-    body line for line: a shared inner function would put back the frame they save."""
+    body line for line but for the keywords: a shared inner function would put back
+    the frame they save."""
     forward, record_, grad_bits = op.forward, op._record, op._grad_bits
 
     if alone:
@@ -432,13 +434,13 @@ def _one_input(op, alone: bool):
         return public
 
     def public(x=_ABSENT, /, *args, **kwargs):
-        if x.__class__ is not Tensor or args or kwargs:
+        if x.__class__ is not Tensor or args:
             return op(args if x is _ABSENT else (x, *args), kwargs)
         backend = x._backend
         data = x._data
-        out = forward(backend.ns, data)
+        out = forward(backend.ns, data, **kwargs)
         if x._requires_grad and grad_bits and is_grad_enabled():
-            return record_(backend, (x,), (data,), _NO_KWARGS, out, 1, 1)
+            return record_(backend, (x,), (data,), kwargs, out, 1, 1)
         if out.__class__ is tuple:
             return tuple([_wrap(o, backend) for o in out])
         return _wrap(out, backend)
