@@ -391,6 +391,9 @@ def defop(*vjps, joint=None, inputs=None, node=None, broadcasts=False, outputs=1
         elif len(names) == 1:
             public = _one_input(op, alone=len(params) == 1
                                 and params[0].kind is params[0].POSITIONAL_ONLY)
+        elif len(names) == 2 and len(params) == 2 and \
+                all(p.kind is p.POSITIONAL_ONLY for p in params):
+            public = _two_inputs(op)
         else:
             def public(*args, **kwargs):
                 return op(args, kwargs)
@@ -441,6 +444,32 @@ def _one_input(op, alone: bool):
         out = forward(backend.ns, data, **kwargs)
         if x._requires_grad and grad_bits and is_grad_enabled():
             return record_(backend, (x,), (data,), kwargs, out, 1, 1)
+        if out.__class__ is tuple:
+            return tuple([_wrap(o, backend) for o in out])
+        return _wrap(out, backend)
+    return public
+
+
+def _two_inputs(op):
+    """The public function of an operation of exactly two positional inputs
+    (``matmul``, ``maximum``, ``atan2``, ``add`` called as a function): ``op((x1, x2),
+    {})``, with the call of two tensors of one backend run here, as ``_one_input``
+    runs one tensor's (``x @ w`` on 3x3 NumPy tensors: 9.2 against 7.7 µs when
+    recorded). Everything else (Python numbers, raw arrays, mixed backends) goes
+    through ``Op.__call__``."""
+    forward, record_, grad_bits = op.forward, op._record, op._grad_bits
+
+    def public(x1, x2, /):
+        if x1.__class__ is not Tensor or x2.__class__ is not Tensor \
+                or x1._backend is not x2._backend:
+            return op((x1, x2), _NO_KWARGS)
+        backend = x1._backend
+        d1, d2 = x1._data, x2._data
+        out = forward(backend.ns, d1, d2)
+        if (x1._requires_grad or x2._requires_grad) and is_grad_enabled():
+            mask = (x1._requires_grad | x2._requires_grad << 1) & grad_bits
+            if mask:
+                return record_(backend, (x1, x2), (d1, d2), _NO_KWARGS, out, mask, 2)
         if out.__class__ is tuple:
             return tuple([_wrap(o, backend) for o in out])
         return _wrap(out, backend)
