@@ -3,6 +3,7 @@ errors for unknown and unavailable ones, creation functions on every backend,
 ``asarray`` of existing arrays, mixing backends, and torch's own autograd kept out."""
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -446,3 +447,30 @@ def test_torch_tensor_requiring_grad_is_detached_by_asarray():
     (t3 * 3).sum().backward()
     assert src.grad is None
     assert_allclose(t3.grad.numpy(), [3.0, 3.0])
+
+
+@pytest.mark.parametrize("shape, target", [
+    ((4, 1), (4, 3)), ((), (5,)), ((3,), (2, 3)), ((4, 1), (2, 4, 3)), ((0, 1), (0, 3)),
+    ((1,), (0,))])
+def test_numpy_broadcast_view_is_numpys_read_only_view(shape, target):
+    """The NumPy backend's ``broadcast_to`` (``backends.DIRECT``, built by the ndarray
+    constructor for speed) is what ``numpy.broadcast_to`` gives: the same values and
+    strides, memory shared with the input, and no writes."""
+    broadcast_to = ag.backend.get_backend("numpy").ns.broadcast_to
+    x = np.arange(math.prod(shape), dtype=np.float32).reshape(shape)
+    view, expected = broadcast_to(x, target), np.broadcast_to(x, target)
+    assert view.shape == expected.shape and view.strides == expected.strides
+    np.testing.assert_array_equal(view, expected)
+    assert np.shares_memory(view, x) or view.size == 0
+    with pytest.raises(ValueError, match="read-only"):
+        view[...] = 1.0
+
+
+def test_numpy_broadcast_view_leaves_other_inputs_to_numpy():
+    broadcast_to = ag.backend.get_backend("numpy").ns.broadcast_to
+    strided = np.arange(12.0).reshape(3, 4)[:, ::2]  # not C-contiguous
+    np.testing.assert_array_equal(broadcast_to(strided, (2, 3, 2)),
+                                  np.broadcast_to(strided, (2, 3, 2)))
+    np.testing.assert_array_equal(broadcast_to(np.float32(2.0), (3,)), [2.0, 2.0, 2.0])
+    with pytest.raises(ValueError, match="broadcast"):
+        broadcast_to(np.ones(3), (4,))
