@@ -264,6 +264,18 @@ def test_division_by_a_nonzero_number_skips_the_zero_guard(divisor, guarded, mon
     assert_allclose(host(x.grad), expected, equal_nan=True)
 
 
+def test_division_by_a_complex_number_conjugates_it():
+    """PyTorch's convention: d(x / c) takes ``g / conj(c)``, also on the path that
+    skips the zero guard for a Python-number divisor."""
+    z = np.array([1.0 + 1.0j, -2.0 + 0.5j])
+    c = 1.0 + 2.0j
+    x = ag.asarray(z).requires_grad_(True)
+    ag.sum(ag.real(x / c)).backward()
+    tx = torch.tensor(z, requires_grad=True)
+    torch.sum(torch.real(tx / c)).backward()
+    assert_allclose(host(x.grad), tx.grad.numpy())
+
+
 # -- reductions ------------------------------------------------------------------------
 
 AXES = [None, 0, 1, -1, (0, 2), (-1, 0), ()]

@@ -454,8 +454,8 @@ def _two_inputs(op):
     """The public function of an operation of exactly two positional inputs
     (``matmul``, ``maximum``, ``atan2``, ``add`` called as a function): ``op((x1, x2),
     {})``, with the call of two tensors of one backend run here, as ``_one_input``
-    runs one tensor's (``x @ w`` on 3x3 NumPy tensors: 9.2 against 7.7 µs when
-    recorded). Everything else (Python numbers, raw arrays, mixed backends) goes
+    runs one tensor's (``x @ w`` on 3x3 NumPy tensors, recorded: 4.4 against 5.4 µs
+    through ``Op.__call__``). Everything else (Python numbers, raw arrays, mixed backends) goes
     through ``Op.__call__``."""
     forward, record_, grad_bits = op.forward, op._record, op._grad_bits
 

@@ -50,9 +50,10 @@ def _divide_x1_rule(xp, g, x2):
     """``g / x2``, exactly 0 wherever ``g`` is 0 (``strong_zero``), as a zero-safe rule.
     Divided by a nonzero Python number (``loss / n``), the quotient is already 0
     wherever ``g`` is, so the guard, a comparison and a select, is not paid."""
+    quotient = g / xp.conj(x2)
     if x2.__class__ in _SCALARS and x2 == x2 and x2 != 0:  # x2 == x2: not NaN
-        return g / x2
-    return xp.strong_zero(g, g / xp.conj(x2))
+        return quotient
+    return xp.strong_zero(g, quotient)
 
 
 @elementwise(_divide_x1_rule,
